@@ -1,0 +1,1 @@
+"""The simulated world: environment, catalog, registry, random streams, ledger and agents."""

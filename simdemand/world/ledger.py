@@ -1,0 +1,152 @@
+"""The ledger: an append-only columnar log of compute intervals charged by agents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import numpy.typing as npt
+
+REGIMES = ("pretraining", "post-training", "test-time")
+TEXT = ("regime", "agent", "activity", "model_id", "hardware")
+TIMES = ("start_h", "end_h")
+AMOUNTS = ("gpu_hours", "flop", "queries", "tokens")
+
+FloatArray = npt.NDArray[np.float64]
+TextArray = npt.NDArray[np.object_]
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """Ledger rows as columns; amounts are totals over [start_h, end_h), spread evenly in it."""
+
+    regime: TextArray
+    agent: TextArray
+    activity: TextArray
+    model_id: TextArray
+    hardware: TextArray
+    start_h: FloatArray
+    end_h: FloatArray
+    gpu_hours: FloatArray
+    flop: FloatArray
+    queries: FloatArray
+    tokens: FloatArray
+
+    def __len__(self) -> int:
+        """Number of intervals."""
+        return len(self.start_h)
+
+
+class Ledger:
+    """Agents append intervals here; nothing is ever changed or removed."""
+
+    def __init__(self) -> None:
+        self.chunks: list[dict[str, np.ndarray]] = []
+        self.rows: list[tuple[str | float, ...]] = []
+
+    def record(
+        self,
+        regime: str,
+        agent: str,
+        activity: str,
+        model_id: str,
+        hardware: str,
+        start_h: float,
+        end_h: float,
+        gpu_hours: float,
+        flop: float,
+        queries: float = 0.0,
+        tokens: float = 0.0,
+    ) -> None:
+        """Append one interval [start_h, end_h) and its totals: GPU-hours, FLOP, queries, tokens."""
+        amounts = np.array([gpu_hours, flop, queries, tokens])
+        check(regime, np.array([start_h]), np.array([end_h]), amounts)
+        self.rows.append(
+            (regime, agent, activity, model_id, hardware, start_h, end_h, *amounts.tolist())
+        )
+
+    def record_many(
+        self,
+        regime: str,
+        agent: str,
+        activity: str,
+        model_id: str,
+        hardware: str,
+        start_h: FloatArray,
+        end_h: FloatArray,
+        gpu_hours: FloatArray,
+        flop: FloatArray,
+        queries: FloatArray | None = None,
+        tokens: FloatArray | None = None,
+    ) -> None:
+        """Append many intervals sharing their labels, given as arrays of equal length."""
+        n = len(start_h)
+        zeros = np.zeros(n)
+        numbers = [
+            start_h,
+            end_h,
+            gpu_hours,
+            flop,
+            zeros if queries is None else queries,
+            zeros if tokens is None else tokens,
+        ]
+        arrays = [np.array(v, dtype=np.float64) for v in numbers]
+        if any(a.shape != (n,) for a in arrays):
+            raise ValueError("interval columns differ in length")
+        check(regime, arrays[0], arrays[1], np.concatenate(arrays[2:]))
+        self.flush()
+        chunk = {
+            name: np.full(n, value, dtype=object)
+            for name, value in zip(TEXT, (regime, agent, activity, model_id, hardware), strict=True)
+        }
+        chunk.update(zip((*TIMES, *AMOUNTS), arrays, strict=True))
+        self.chunks.append(chunk)
+
+    def flush(self) -> None:
+        """Move single rows into a columnar chunk, keeping the order of appends."""
+        if not self.rows:
+            return
+        columns = list(zip(*self.rows, strict=True))
+        chunk: dict[str, np.ndarray] = {}
+        for i, name in enumerate((*TEXT, *TIMES, *AMOUNTS)):
+            chunk[name] = np.array(columns[i], dtype=object if name in TEXT else np.float64)
+        self.chunks.append(chunk)
+        self.rows = []
+
+    def intervals(self) -> Intervals:
+        """Return every interval so far, in the order they were appended."""
+        self.flush()
+        names = (*TEXT, *TIMES, *AMOUNTS)
+        if not self.chunks:
+            return Intervals(
+                **{n: np.empty(0, dtype=object if n in TEXT else np.float64) for n in names}
+            )
+        return Intervals(**{n: np.concatenate([c[n] for c in self.chunks]) for n in names})
+
+    def __len__(self) -> int:
+        """Number of intervals appended."""
+        return len(self.rows) + sum(len(c["start_h"]) for c in self.chunks)
+
+
+def check(regime: str, start_h: FloatArray, end_h: FloatArray, amounts: FloatArray) -> None:
+    """Refuse intervals that would corrupt the log: unknown regime, bad times or amounts."""
+    if regime not in REGIMES:
+        raise ValueError(f"unknown regime '{regime}'")
+    if not (np.all(np.isfinite(start_h)) and np.all(end_h > start_h)):
+        raise ValueError("intervals need finite times with end_h > start_h")
+    if not (np.all(np.isfinite(amounts)) and np.all(amounts >= 0)):
+        raise ValueError(
+            "amounts (gpu_hours, flop, queries, tokens) must be finite and non-negative"
+        )
+
+
+def clip(iv: Intervals, lo_h: float, hi_h: float) -> Intervals:
+    """Keep the parts of intervals inside [lo_h, hi_h), scaling amounts by the share kept."""
+    start = np.maximum(iv.start_h, lo_h)
+    end = np.minimum(iv.end_h, hi_h)
+    keep = end > start
+    share = (end - start)[keep] / (iv.end_h - iv.start_h)[keep]
+    kept = {f.name: getattr(iv, f.name)[keep] for f in fields(iv)}
+    kept.update(start_h=start[keep], end_h=end[keep])
+    kept.update({n: kept[n] * share for n in AMOUNTS})
+    return replace(iv, **kept)

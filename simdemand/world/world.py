@@ -1,0 +1,51 @@
+"""The World: one simpy Environment with everything the agents share."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import simpy
+
+from simdemand.catalog import Catalog
+from simdemand.scenario.schema import Scenario
+from simdemand.world.ledger import Ledger
+from simdemand.world.registry import Registry
+from simdemand.world.rng import Streams
+
+HOURS_PER_DAY = 24.0
+DAYS_PER_YEAR = 365.25
+
+
+class World:
+    """Simulated time is hours since the scenario's start (negative during warm-up)."""
+
+    def __init__(self, scenario: Scenario, catalog: Catalog, warmup_h: float = 0.0) -> None:
+        self.scenario = scenario
+        self.catalog = catalog
+        self.env = simpy.Environment(initial_time=-warmup_h)
+        self.registry = Registry()
+        self.ledger = Ledger()
+        self.streams = Streams(scenario.run.seed)
+        self.start = dt.datetime.combine(scenario.run.start, dt.time(), tzinfo=dt.UTC)
+        self.horizon_h = scenario.run.horizon_hours
+
+    @property
+    def now(self) -> float:
+        """Current simulated time in hours since the start."""
+        return float(self.env.now)
+
+    def rng(self, name: str) -> np.random.Generator:
+        """Return the random stream keyed by `name`."""
+        return self.streams.generator(name)
+
+    def date_at(self, hours: float) -> dt.date:
+        """Calendar date (UTC) at a simulated time."""
+        return (self.start + dt.timedelta(hours=hours)).date()
+
+    def years_since(self, hours: float, reference: dt.date) -> float:
+        """Years from a reference date to a simulated time."""
+        ref = dt.datetime.combine(reference, dt.time(), tzinfo=dt.UTC)
+        return ((self.start - ref).total_seconds() / 3600.0 + hours) / (
+            HOURS_PER_DAY * DAYS_PER_YEAR
+        )

@@ -1,0 +1,182 @@
+"""The estimates against published runs. Each case names its source, what was fitted on it (if
+anything) and its tolerance. Errors are relative: estimate / published - 1.
+
+Training: whole-run GPU-hours. The utilization law (simdemand.costs) was fitted on Epoch AI's
+data set and anchored on A100 runs; cases marked "in-sample" informed a constant, the others
+are checks.
+
+Inference: MLPerf Inference Llama-2-70B, Offline scenario, per-GPU output tokens/s of 8-GPU
+systems. Offline means maximum throughput with no latency bound, so the estimate uses
+`latency_target_s=None`; the submissions run FP8 weights and an FP8 KV cache, so it uses
+`precision="fp8"` and 2 x 80 layers x 8 KV heads x 128 x 1 B = 163,840 KV bytes per token.
+Workload: the 24,576 OpenOrca samples average 222.3 input tokens (5,463,976 in total) and the
+H100 v5.0 run generated 291.8 output tokens per sample (7,170,079 / 24,576) (MLCommons
+llama2-70b dataset; NVIDIA result 5.0-0057 detail log). Llama-2-70B has 68.98e9 parameters.
+Vendor-tuned offline stacks beat the serving MFUs the estimate assumes, so it under-predicts
+NVIDIA's results by 10-25%: tolerance +-30%.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from simdemand.estimate import estimate_inference, estimate_training
+
+
+def training_error(published_gpu_hours: float, **kwargs: Any) -> float:
+    """Relative error of the estimated GPU-hours."""
+    return float(estimate_training(**kwargs)["gpu_hours"]) / published_gpu_hours - 1
+
+
+def test_llama2_70b_with_no_other_arguments() -> None:
+    """Llama 2 70B: 1,720,320 A100-80GB GPU-hours for 2T tokens (Touvron et al. 2023, Table 2).
+
+    The anchor of the law (in-sample); +-15%. With no cluster given the estimate sizes one to
+    finish in 60 days: 1,256 GPUs, close to the ~1,000 A100s Epoch AI records for the run.
+    """
+    result = estimate_training(params=70e9, tokens=2e12, hardware="A100-80GB")
+    assert result["gpu_hours"] == pytest.approx(1_720_320, rel=0.15)
+    assert result["flop"] == pytest.approx(8.4e23)
+    assert result["days"] == pytest.approx(60, abs=1)
+    assert 1000 <= float(result["gpus"]) <= 2048
+
+
+@pytest.mark.parametrize(
+    ("params", "published"),
+    [(7e9, 184_320), (13e9, 368_640), (34e9, 1_038_336)],
+)
+def test_llama2_smaller_models(params: float, published: float) -> None:
+    """Llama 2 7B / 13B / 34B on A100-80GB, 2T tokens each (Touvron et al. 2023, Table 2).
+
+    Not fitted on (the size slope comes from Epoch AI's cross-section); +-20%. Observed:
+    -7% / -13% / -17%: Meta's mid-size runs were less efficient than the law's size trend.
+    """
+    error = training_error(published, params=params, tokens=2e12, hardware="A100-80GB")
+    assert abs(error) <= 0.20
+
+
+def test_falcon_180b_on_4096_a100s() -> None:
+    """Falcon-180B: 3.5T tokens on up to 4,096 A100s, ~7,000,000 GPU-hours (TII / Hugging Face
+    release blog, Sep 2023); +-25%.
+
+    Epoch AI's 17.7M A100-hours (utilization 0.19) is 4,096 GPUs x 180 days of wall-clock, an
+    upper bound that includes ramp-up and idle time; TII's own figure gives 0.48. Not fitted on.
+    """
+    error = training_error(7.0e6, params=180e9, tokens=3.5e12, hardware="A100-80GB", gpus=4096)
+    assert abs(error) <= 0.25
+
+
+def test_gpt3_on_10000_v100s() -> None:
+    """GPT-3 175B: 300B tokens, 3.552M V100-hours on 10,000 V100s (Patterson et al. 2021, via
+    Epoch AI; whole-run utilization 0.20). In-sample: one of four V100 runs whose median sets
+    the V100 training_efficiency (0.5); +-15%."""
+    error = training_error(3.552e6, params=175e9, tokens=300e9, hardware="V100", gpus=10_000)
+    assert abs(error) <= 0.15
+
+
+def test_llama31_405b_on_16384_h100s() -> None:
+    """Llama 3.1 405B: 15.6T tokens, 30.84M H100-80GB GPU-hours (Llama 3.1 model card) on
+    16,384 H100s (Llama 3 paper). One of seven Hopper runs behind the Hopper
+    training_efficiency (0.85); +-15% (observed +9%)."""
+    error = training_error(30.84e6, params=405e9, tokens=15.6e12, hardware="H100-SXM", gpus=16_384)
+    assert abs(error) <= 0.15
+
+
+def test_deepseek_v3_fp8_moe_on_2048_h800s() -> None:
+    """DeepSeek-V3: 671B total / 37B active, 14.8T tokens, FP8 mixed precision, 2,048 H800s,
+    2.664M GPU-hours of pretraining (DeepSeek-V3 technical report, Table 1). In-sample: it sets
+    the MoE factor given the FP8 factor, so this guards the combination; +-10%.
+
+    The FP8 run is not twice as fast as BF16 would be: the estimate in BF16 must take more than
+    1.2x but less than 2x the GPU-hours.
+    """
+    run: dict[str, Any] = {
+        "params": 671e9,
+        "active_params": 37e9,
+        "tokens": 14.8e12,
+        "hardware": "H800-SXM",
+    }
+    error = training_error(2.664e6, gpus=2048, precision="fp8", **run)
+    assert abs(error) <= 0.10
+    fp8 = float(estimate_training(gpus=2048, precision="fp8", **run)["gpu_hours"])
+    bf16 = float(estimate_training(gpus=2048, precision="bf16", **run)["gpu_hours"])
+    assert 1.2 < bf16 / fp8 < 2.0
+
+
+def test_palm_on_6144_tpu_v4() -> None:
+    """PaLM 540B: 780B tokens, ~8.4M TPU v4 chip-hours on 6,144 chips (Chowdhery et al. 2022,
+    via Epoch AI). Held out: TPU-v4's training_efficiency comes from UL2; +-15%."""
+    error = training_error(8.405e6, params=540e9, tokens=780e9, hardware="TPU-v4", gpus=6144)
+    assert abs(error) <= 0.15
+
+
+def test_fp8_training_on_a100_is_refused() -> None:
+    with pytest.raises(ValueError, match="A100-80GB has no FP8 tensor cores"):
+        estimate_training(params=7e9, tokens=1e12, hardware="A100-80GB", precision="fp8")
+
+
+MLPERF: dict[str, Any] = {"params": 68.98e9, "input_tokens": 222.3, "output_tokens": 291.8}
+MLPERF_OFFLINE: dict[str, Any] = {
+    "precision": "fp8",
+    "kv_bytes_per_token": 163_840.0,
+    "latency_target_s": None,
+}
+
+
+def output_tokens_per_gpu_s(hardware: str) -> float:
+    """Estimated offline output tokens/s per GPU, prefill included."""
+    result = estimate_inference(hardware=hardware, **MLPERF, **MLPERF_OFFLINE)
+    return float(MLPERF["output_tokens"]) / float(result["gpu_seconds_per_query"])
+
+
+@pytest.mark.parametrize(
+    ("hardware", "published"),
+    [
+        # H200: 34.5-35.3K tokens/s per 8 GPUs (MLPerf v5.x). Observed -22%.
+        ("H200-SXM", 4_350.0),
+        # H100: 31,306.8 tokens/s per 8 GPUs (MLPerf v5.0, NVIDIA 5.0-0057). Observed -12%.
+        ("H100-SXM", 31_306.8 / 8),
+        # MI300X: ~27.8K tokens/s per 8 GPUs (MLPerf v5.1); its serving_efficiency (0.65) comes
+        # from independent kernel benchmarks, not from this result. Observed -13%.
+        ("MI300X", 27_800.0 / 8),
+    ],
+)
+def test_mlperf_llama2_70b_offline_fp8(hardware: str, published: float) -> None:
+    assert output_tokens_per_gpu_s(hardware) == pytest.approx(published, rel=0.30)
+
+
+def test_mlperf_llama2_70b_offline_b200() -> None:
+    """B200: ~101.5K tokens/s per 8 GPUs (MLPerf v5.x). NVIDIA's B200 submissions run NVFP4
+    weights, a precision the model does not have, so the FP8 estimate must fall short, but by
+    less than FP4's nominal 2x: -45% to -10% (observed -38%)."""
+    error = output_tokens_per_gpu_s("B200") / 12_700.0 - 1
+    assert -0.45 <= error <= -0.10
+
+
+def test_mlperf_batch_and_parallelism_are_those_of_the_submissions() -> None:
+    """FP8 weights (69 GB) fit one 141 GB H200 (NVIDIA ran one GPU per replica) and need two
+    80 GB H100s (NVIDIA ran two); offline batches are ~1,000 sequences (NVIDIA's
+    gpu_batch_size 1,024) and decode is compute-bound there."""
+    h200 = estimate_inference(hardware="H200-SXM", **MLPERF, **MLPERF_OFFLINE)
+    h100 = estimate_inference(hardware="H100-SXM", **MLPERF, **MLPERF_OFFLINE)
+    assert h200["tensor_parallel"] == 1
+    assert h100["tensor_parallel"] == 2
+    assert 500 <= float(h200["batch"]) <= 2048
+    assert h200["decode_bound"] == "compute"
+
+
+def test_online_serving_costs_more_than_offline() -> None:
+    """A 50 ms per-token latency target caps the batch, so the same query costs more GPU time
+    than in the offline benchmark; a fully cached prompt costs less than an uncached one."""
+    offline = estimate_inference(hardware="H200-SXM", **MLPERF, **MLPERF_OFFLINE)
+    online = estimate_inference(
+        hardware="H200-SXM", **MLPERF, precision="fp8", kv_bytes_per_token=163_840.0
+    )
+    cached = estimate_inference(
+        hardware="H200-SXM", **MLPERF, **MLPERF_OFFLINE, cached_fraction=1.0
+    )
+    assert float(online["batch"]) < float(offline["batch"])
+    assert float(online["gpu_seconds_per_query"]) > float(offline["gpu_seconds_per_query"])
+    assert float(cached["gpu_seconds_per_query"]) < float(offline["gpu_seconds_per_query"])

@@ -1,0 +1,68 @@
+"""Loading scenarios: composition with `extends`, `--set` overrides, frozen results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from simdemand.scenario import load_scenario
+from simdemand.scenario.loader import deep_merge, parse_value
+
+HERE = Path(__file__).parent / "scenarios"
+
+
+def test_extends_merges_tables_key_by_key() -> None:
+    """The child overrides single keys and inherits the rest of its parent."""
+    child = load_scenario(HERE / "child.toml")
+    parent = load_scenario(HERE / "tiny.toml")
+    assert child.run.name == "child"
+    assert child.run.resolution == "month"
+    assert child.run.seed == parent.run.seed == 7
+    assert child.labs["small"].count == 1
+    assert child.labs["small"].hardware == "A100-80GB"
+    assert child.labs["big"] == parent.labs["big"]
+
+
+def test_overrides_are_typed_like_toml() -> None:
+    """--set values are read as TOML (numbers, dates, booleans), else as strings."""
+    s = load_scenario(
+        HERE / "tiny.toml",
+        ["run.seed=99", "run.end=2028-06-01", "labs.small.open_weights=false", "run.name=other"],
+    )
+    assert s.run.seed == 99
+    assert s.run.end == dt.date(2028, 6, 1)
+    assert s.labs["small"].open_weights is False
+    assert s.run.name == "other"
+
+
+def test_scenario_is_frozen() -> None:
+    """A loaded scenario cannot be changed in place."""
+    s = load_scenario(HERE / "tiny.toml")
+    with pytest.raises(pydantic.ValidationError):
+        setattr(s.run, "seed", 3)  # noqa: B010
+
+
+def test_deep_merge_replaces_non_tables() -> None:
+    """Nested tables merge; scalars and arrays are replaced whole."""
+    merged = deep_merge({"a": {"x": 1, "y": [1, 2]}, "b": 1}, {"a": {"y": [3]}, "c": 2})
+    assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("3", 3),
+        ("2.5", 2.5),
+        ("true", True),
+        ("2025-01-02", dt.date(2025, 1, 2)),
+        ("[1, 2]", [1, 2]),
+        ("hello", "hello"),
+        ('"7"', "7"),
+    ],
+)
+def test_parse_value(text: str, value: object) -> None:
+    """Override values are TOML when they parse, plain strings otherwise."""
+    assert parse_value(text) == value
