@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from simdemand.history import backtest_table, load_epoch_models
+from simdemand.history import backtest_table, compute_distribution, load_epoch_models
 from simdemand.scenario.schema import Scenario
 from simdemand.simulate import simulate
 from simdemand.world.rng import replication_seed
@@ -46,9 +46,41 @@ def backtest(
     scenario: Scenario, replications: int, progress: Callable[[int], None] | None = None
 ) -> pd.DataFrame:
     """Side-by-side table: Epoch AI data vs the simulated median, p10, p90 per metric."""
+    return compare(scenario, simulated_models(scenario, replications, progress))
+
+
+def compare(scenario: Scenario, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The backtest table for already simulated replications."""
     observed = load_epoch_models()
     since = pd.Timestamp(scenario.run.start, tz="UTC")
     until = scenario.run.end - dt.timedelta(days=1)  # inclusive: the whole last day
-    frames = simulated_models(scenario, replications, progress)
     sims = [with_history(m, observed, since) for m in frames]
     return backtest_table(sims, observed, since=since, until=until)
+
+
+def distribution_table(
+    scenario: Scenario, frames: list[pd.DataFrame], floor_flop: float = 1e23
+) -> pd.DataFrame:
+    """Per year: median and p90 of log10 training FLOP of models >= floor, data vs simulation."""
+    observed = load_epoch_models()
+    observed = observed[observed["training_flop"] >= floor_flop]
+    since, until = scenario.run.start, scenario.run.end - dt.timedelta(days=1)
+    quantiles = (0.5, 0.9)
+    data = compute_distribution(
+        observed, quantiles, since=since, until=until, parent_col="parent_id"
+    )
+    sims = [
+        compute_distribution(
+            f[f["training_flop"] >= floor_flop], quantiles, since=since, until=until
+        )
+        for f in frames
+    ]
+    years = range(since.year, until.year + 1)
+    table = pd.DataFrame(index=pd.Index(years, name="year"))
+    for column in ("n_models", "log10_flop_p50", "log10_flop_p90"):
+        table[f"data_{column}"] = data[column].reindex(years)
+        stacked = pd.concat([s[column].reindex(years) for s in sims], axis=1)
+        table[f"sim_{column}"] = stacked.median(axis=1)
+    counts = ["data_n_models", "sim_n_models"]
+    table[counts] = table[counts].fillna(0.0)
+    return table.reset_index()

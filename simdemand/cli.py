@@ -214,13 +214,20 @@ def backtest(
     overrides: Overrides = None,
 ) -> None:
     """Compare a historical scenario's models with Epoch AI's data, side by side."""
-    from simdemand.backtest import backtest as run_backtest
+    from simdemand.backtest import compare, distribution_table, simulated_models
 
     scenario = load_or_exit(path, overrides or [])
-    table = run_backtest(scenario, replications)
-    view = Table(title=f"{scenario.run.name}: Epoch AI data vs {replications} replications")
-    for col in table.columns:
+    frames = simulated_models(scenario, replications)
+    title = f"{scenario.run.name}: Epoch AI data vs {replications} replications"
+    print_frame(compare(scenario, frames), f"{title} (counts, frontier growth)")
+    print_frame(distribution_table(scenario, frames), f"{title} (log10 FLOP of models >= 1e23)")
+
+
+def print_frame(frame: Any, title: str) -> None:
+    """Print a DataFrame as a rich table, numbers to three significant digits."""
+    view = Table(title=title)
+    for col in frame.columns:
         view.add_column(str(col), justify="left" if col in ("metric", "period") else "right")
-    for row in table.itertuples(index=False):
+    for row in frame.itertuples(index=False):
         view.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
     out.print(view)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdemand.backtest import backtest, with_history
+from simdemand.backtest import backtest, compare, distribution_table, simulated_models, with_history
 from simdemand.cli import app
 from simdemand.history import load_epoch_models
 from simdemand.scenario import load_scenario
@@ -21,10 +21,34 @@ Rows = dict[tuple[str, str], dict[Any, Any]]
 
 
 @pytest.fixture(scope="module")
-def table() -> Rows:
+def frames() -> list[pd.DataFrame]:
+    """The models of 20 replications of the history scenario."""
+    return simulated_models(load_scenario(HISTORY), replications=20)
+
+
+@pytest.fixture(scope="module")
+def table(frames: list[pd.DataFrame]) -> Rows:
     """The backtest over 20 replications, keyed by (metric, period)."""
-    frame = backtest(load_scenario(HISTORY), replications=20)
+    frame = compare(load_scenario(HISTORY), frames)
     return {(r["metric"], r["period"]): r for r in frame.to_dict("records")}
+
+
+def test_distribution_of_large_runs_matches_by_year(frames: list[pd.DataFrame]) -> None:
+    """For models >= 1e23 FLOP, yearly median and p90 of log10 FLOP within 0.5 dex, 2022-2025."""
+    rows = distribution_table(load_scenario(HISTORY), frames)
+    years = rows["year"].tolist()
+    for q in ("p50", "p90"):
+        data = dict(zip(years, rows[f"data_log10_flop_{q}"].to_numpy(float), strict=True))
+        sim = dict(zip(years, rows[f"sim_log10_flop_{q}"].to_numpy(float), strict=True))
+        for year in (2022, 2023, 2024, 2025):
+            assert abs(sim[year] - data[year]) <= 0.5, (year, q, sim[year], data[year])
+
+
+def test_backtest_is_compare_over_replications() -> None:
+    """backtest() equals compare() over simulated_models() with the same count."""
+    scenario = load_scenario(HISTORY)
+    expected = compare(scenario, simulated_models(scenario, 2))
+    pd.testing.assert_frame_equal(backtest(scenario, 2), expected)
 
 
 def test_frontier_growth_within_25_percent(table: Rows) -> None:
