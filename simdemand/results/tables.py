@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -75,11 +76,20 @@ def timestamps(start: dt.datetime, hours: npt.NDArray[np.float64]) -> pa.Array:
     return pa.array(base + np.rint(hours * US_PER_HOUR).astype(np.int64), type=TIME)
 
 
+def text(values: npt.NDArray[np.object_]) -> pa.Array:
+    """A string column built through a dictionary (fast for repetitive labels)."""
+    return decoded(*pd.factorize(values, sort=True))
+
+
+def decoded(codes: npt.NDArray[np.int64], labels: Any) -> pa.Array:
+    """The string column whose row i is labels[codes[i]]."""
+    dictionary = pa.array(np.asarray(labels, dtype=object), pa.string())
+    return pa.DictionaryArray.from_arrays(codes, dictionary).cast(pa.string())
+
+
 def amounts(iv: Intervals, catalog: Catalog, pue: float) -> dict[str, npt.NDArray[np.float64]]:
     """Amounts of each interval; energy and cost from its hardware's TDP and price."""
-    names = sorted(set(iv.hardware.tolist()))
-    index = {n: i for i, n in enumerate(names)}
-    codes = np.array([index[h] for h in iv.hardware], dtype=np.int64)
+    codes, names = pd.factorize(iv.hardware, sort=True)
     tdp = np.array([catalog[n].tdp_w for n in names], dtype=np.float64)[codes]
     price = np.array([catalog[n].usd_per_gpu_hour for n in names], dtype=np.float64)[codes]
     return {
@@ -98,11 +108,11 @@ def jobs_table(
     """One row per ledger interval, in the order they were charged."""
     columns = {
         "job_id": pa.array(np.arange(len(iv), dtype=np.int64)),
-        "regime": pa.array(iv.regime, pa.string()),
-        "agent": pa.array(iv.agent, pa.string()),
-        "activity": pa.array(iv.activity, pa.string()),
-        "model_id": pa.array(iv.model_id, pa.string()),
-        "hardware": pa.array(iv.hardware, pa.string()),
+        "regime": text(iv.regime),
+        "agent": text(iv.agent),
+        "activity": text(iv.activity),
+        "model_id": text(iv.model_id),
+        "hardware": text(iv.hardware),
         "start": timestamps(start, iv.start_h),
         "end": timestamps(start, iv.end_h),
         "gpus": pa.array(iv.gpu_hours / (iv.end_h - iv.start_h)),
@@ -117,20 +127,27 @@ def timeseries_table(
     edges: npt.NDArray[np.float64],
     start: dt.datetime,
 ) -> pa.Table:
-    """Intervals binned on the grid, summed by (time, regime, agent, activity, hardware)."""
+    """Intervals binned on the grid, summed by (time, regime, agent, activity, hardware).
+
+    Rows are sorted by bin, then by the labels in alphabetical order.
+    """
     row, bins, share = split(iv.start_h, iv.end_h, edges)
     keys = ("regime", "agent", "activity", "hardware")
-    frame = pd.DataFrame({"bin": bins})
-    for key in keys:
-        frame[key] = pd.Categorical(getattr(iv, key)[row])
+    codes, labels = zip(*(pd.factorize(getattr(iv, key), sort=True) for key in keys), strict=True)
+    group = bins.astype(np.int64)
+    for code, label in zip(codes, labels, strict=True):
+        group = group * len(label) + code[row]
+    unique, inverse = np.unique(group, return_inverse=True)
+    columns: dict[str, pa.Array] = {}
+    rest = unique
+    for key, label in reversed(list(zip(keys, labels, strict=True))):
+        rest, code = np.divmod(rest, len(label))
+        columns[key] = decoded(code, label)
+    columns["time"] = timestamps(start, edges[rest])
     for name, values in money.items():
-        frame[name] = values[row] * share
-    summed = frame.groupby(["bin", *keys], observed=True, sort=True).sum().reset_index()
-    columns = {"time": timestamps(start, edges[summed["bin"].to_numpy()])}
-    for key in keys:
-        columns[key] = pa.array(summed[key].astype(str).to_numpy(), pa.string())
-    for name in money:
-        columns[name] = pa.array(summed[name].to_numpy(dtype=np.float64))
+        columns[name] = pa.array(
+            np.bincount(inverse, weights=values[row] * share, minlength=len(unique))
+        )
     return pa.Table.from_pydict(columns, schema=TIMESERIES)
 
 

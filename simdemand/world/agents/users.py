@@ -1,15 +1,416 @@
-"""User cohorts: the agents of test-time scaling."""
+"""User cohorts: the agents of test-time scaling; they issue queries and charge serving time.
+
+A cohort never makes one event per query. It wakes once per step (`step_days`), draws the
+step's hourly query counts per class (Poisson around the adoption x usage x daily/weekly
+profile x class-mix rate) and their token totals (gamma aggregates with the mean and variance
+of sums of lognormal lengths) with numpy, prices them with the prefill/decode roofline of
+:mod:`simdemand.costs` on the serving model and hardware of the step, and charges the ledger
+one interval per hour and class (per day and class when the output grid is a day or coarser:
+the binned series are the same, the jobs table 24x smaller).
+"""
 
 from __future__ import annotations
 
-from simdemand.scenario.users import CohortSpec
-from simdemand.world.world import World
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import simpy
+
+from simdemand import costs
+from simdemand.catalog import Hardware
+from simdemand.scenario.users import (
+    AgenticClass,
+    BassAdoption,
+    BestOfNClass,
+    CohortSpec,
+    LogisticAdoption,
+    QueryClass,
+    SearchClass,
+    TimeZone,
+)
+from simdemand.world.registry import ModelRecord
+from simdemand.world.world import DAYS_PER_YEAR, HOURS_PER_DAY, World
+
+FloatArray = npt.NDArray[np.float64]
+
+HOURS_PER_WEEK = 168
+SECONDS_PER_HOUR = 3600.0
+# Serving points are cached per 1/16 octave of mean context (4.4% steps), so lengths that
+# grow a little every step do not recompute the roofline each time.
+CONTEXT_STEPS_PER_OCTAVE = 16.0
+# Intervals of one class are buffered and appended to the ledger in chunks of about this many
+# rows (a quarter of hourly rows), or sooner when the serving model or hardware changes.
+FLUSH_ROWS = 2190
+
+
+@dataclass(frozen=True)
+class Served:
+    """The model serving a cohort: its id and size."""
+
+    model_id: str
+    params: float
+    active_params: float
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Cost of one class's tokens on a serving point, from the roofline of simdemand.costs."""
+
+    gpu_s_per_input_token: float
+    gpu_s_per_output_token: float
+    flop_per_computed_token: float
 
 
 class Cohort:
-    """A population of users issuing queries (to be built by the test-time regime)."""
+    """A population of users issuing queries of several classes to a served model."""
 
     def __init__(self, world: World, name: str, spec: CohortSpec) -> None:
         self.world = world
         self.name = name
         self.spec = spec
+        self.rng = world.rng(f"cohort:{name}")
+        self.class_names = list(spec.classes)
+        self.classes = [spec.classes[n] for n in self.class_names]
+        self.week = utc_week_profile(spec.daily_profile, spec.weekly_profile, spec.timezones)
+        self.first_weekday = world.start.weekday()
+        hourly = world.scenario.run.resolution == "hour"
+        self.charge_hours = 1 if hourly else int(HOURS_PER_DAY)
+        initial = spec.serving.initial_model
+        self.initial = Served(initial.model_id, initial.params, initial.active_params)
+        self.best: ModelRecord | None = None
+        self.seen = 0
+        self.pending: list[ModelRecord] = []
+        self.coefficients = np.array([work_coefficients(c) for c in self.classes])
+        self.cached = np.array([c.cached_fraction for c in self.classes])
+        self.sigmas = np.array(
+            [c.input_sigma for c in self.classes] + [c.output_sigma for c in self.classes]
+        )
+        self.points: dict[tuple[str, str, str, float], costs.ServingPoint] = {}
+        self.prices_cache: dict[tuple[str, str, float, float], Prices] = {}
+        self.buffers: dict[str, Buffer] = {}
+        world.env.process(self.run())
+
+    def run(self) -> Generator[simpy.Event, None, None]:
+        """Wake once per step from hour 0 to the horizon and charge that step's queries."""
+        step_h = self.spec.step_days * HOURS_PER_DAY
+        horizon = self.world.horizon_h
+        start_h = 0.0
+        if self.world.now < 0:
+            yield self.world.env.timeout(-self.world.now)
+        while start_h < horizon:
+            hours = int(min(step_h, horizon - start_h))
+            self.step(start_h, hours)
+            start_h += hours
+            if start_h >= horizon:
+                self.flush()
+            yield self.world.env.timeout(max(0.0, start_h - self.world.now))
+
+    def step(self, start_h: float, hours: int) -> None:
+        """Draw and charge the queries of `hours` whole hours from `start_h`."""
+        offset = self.world.years_since(start_h, self.spec.reference_date)
+        years = offset + (np.arange(hours, dtype=np.float64) + 0.5) / (
+            HOURS_PER_DAY * DAYS_PER_YEAR
+        )
+        rate = self.query_rate(start_h, years)
+        counts = self.rng.poisson(rate[None, :] * self.shares(years)).astype(np.float64)
+        mid_years = float(years[hours // 2])
+        inputs = np.array([mean_tokens(c, "input", mid_years) for c in self.classes])
+        outputs = np.array([mean_tokens(c, "output", mid_years) for c in self.classes])
+        sums = lognormal_sums(
+            self.rng,
+            np.concatenate([counts, counts]),
+            np.concatenate([inputs, outputs])[:, None],
+            self.sigmas[:, None],
+        )
+        sum_in, sum_out = sums[: len(self.classes)], sums[len(self.classes) :]
+        per_in, per_out, per_query, decoded = (self.coefficients[:, k, None] for k in range(4))
+        prefill = per_in * sum_in + per_out * sum_out + per_query * counts
+        decode = decoded * sum_out
+        model, hardware = self.serving_model(start_h), self.hardware(start_h)
+        prices = [
+            self.prices(model, hardware, cls, context_tokens(cls, inputs[i], outputs[i]))
+            for i, cls in enumerate(self.classes)
+        ]
+        seconds_in = np.array([p.gpu_s_per_input_token for p in prices])[:, None]
+        seconds_out = np.array([p.gpu_s_per_output_token for p in prices])[:, None]
+        flop_per_token = np.array([p.flop_per_computed_token for p in prices])[:, None]
+        gpu_hours = (prefill * seconds_in + decode * seconds_out) / SECONDS_PER_HOUR
+        flop = (prefill * (1.0 - self.cached[:, None]) + decode) * flop_per_token
+        labels = (model.model_id, hardware.name)
+        self.charge(start_h, labels, (gpu_hours, flop, counts, prefill + decode))
+
+    def query_rate(self, start_h: float, years: FloatArray) -> FloatArray:
+        """Expected queries in each hour of the step, all classes together."""
+        spec = self.spec
+        per_day = adoption_users(spec.adoption, years) * spec.queries_per_user_per_day
+        per_day = per_day * np.power(spec.queries_growth_per_year, years)
+        first = (self.first_weekday * int(HOURS_PER_DAY) + int(start_h)) % HOURS_PER_WEEK
+        profile = self.week[(first + np.arange(len(years))) % HOURS_PER_WEEK]
+        return per_day / HOURS_PER_DAY * profile * self.day_factors(len(years))
+
+    def day_factors(self, hours: int) -> FloatArray:
+        """Mean-one lognormal scatter of each day's volume (1 when day_sigma is 0)."""
+        sigma = self.spec.day_sigma
+        if sigma == 0:
+            return np.ones(hours)
+        days = math.ceil(hours / HOURS_PER_DAY)
+        factors = np.exp(sigma * self.rng.standard_normal(days) - sigma * sigma / 2.0)
+        return np.repeat(factors, int(HOURS_PER_DAY))[:hours]
+
+    def shares(self, years: FloatArray) -> FloatArray:
+        """Each class's share of queries at each hour: classes x hours."""
+        spec = self.spec
+        start = np.array([c.share for c in self.classes])
+        if spec.mix_final_date is None:
+            return np.repeat(start[:, None], len(years), axis=1)
+        final = np.array(
+            [c.share if c.share_final is None else c.share_final for c in self.classes]
+        )
+        span = (spec.mix_final_date - spec.reference_date).days / DAYS_PER_YEAR
+        progress = np.clip(years / span, 0.0, 1.0)
+        shares: FloatArray = start[:, None] + (final - start)[:, None] * progress[None, :]
+        return shares
+
+    def serving_model(self, at_h: float) -> Served:
+        """The policy's model at `at_h` among releases at least the migration lag old."""
+        serving = self.spec.serving
+        if serving.policy == "fixed":
+            return self.initial
+        models = self.world.registry.models
+        self.pending.extend(models[self.seen :])
+        self.seen = len(models)
+        lag_h = serving.migration_lag_days * HOURS_PER_DAY
+        waiting: list[ModelRecord] = []
+        for model in self.pending:
+            if model.released_h + lag_h > at_h:
+                waiting.append(model)
+            elif self.eligible(model) and (
+                self.best is None or model.predicted_loss < self.best.predicted_loss
+            ):
+                self.best = model
+        self.pending = waiting
+        if self.best is None:
+            return self.initial
+        return Served(self.best.model_id, self.best.params, self.best.active_params)
+
+    def eligible(self, model: ModelRecord) -> bool:
+        """A base model (no parent) the policy allows and within the active-parameter cap."""
+        serving = self.spec.serving
+        if model.parent_id is not None:
+            return False
+        if serving.policy == "open" and not model.open_weights:
+            return False
+        cap = serving.max_active_params
+        return cap is None or model.active_params <= cap
+
+    def hardware(self, at_h: float) -> Hardware:
+        """The newest generation available (after the lag) at `at_h`, else the oldest one."""
+        catalog = self.world.catalog
+        try:
+            return catalog.newest_available(
+                self.world.date_at(at_h), self.spec.serving.hardware_lag_days
+            )
+        except LookupError:
+            return min((catalog[n] for n in catalog.names), key=lambda hw: (hw.available, hw.name))
+
+    def prices(self, model: Served, hardware: Hardware, cls: QueryClass, context: float) -> Prices:
+        """GPU-seconds per input and output token and FLOP per computed token (cached)."""
+        bucket = context_bucket(context)
+        key = (model.model_id, hardware.name, bucket, cls.cached_fraction)
+        if key not in self.prices_cache:
+            self.prices_cache[key] = self.price(model, hardware, cls, bucket)
+        return self.prices_cache[key]
+
+    def price(self, model: Served, hardware: Hardware, cls: QueryClass, context: float) -> Prices:
+        """Prices of a class's tokens on the serving point at a (bucketed) mean context."""
+        point = self.point(model, hardware, context)
+        return Prices(
+            float(costs.query_gpu_seconds(point, 1.0, 0.0, cls.cached_fraction)),
+            float(costs.query_gpu_seconds(point, 0.0, 1.0)),
+            costs.inference_flop_per_token(model.active_params, point.context_tokens),
+        )
+
+    def point(self, model: Served, hardware: Hardware, context: float) -> costs.ServingPoint:
+        """The (cached) serving point of `model` on `hardware` at a mean context."""
+        precision = self.precision(hardware)
+        key = (model.model_id, hardware.name, precision, context)
+        if key not in self.points:
+            self.points[key] = costs.serving_point(
+                model.params,
+                model.active_params,
+                hardware,
+                precision,
+                costs.default_kv_bytes_per_token(model.active_params, precision),
+                context,
+                latency_target_s=self.spec.serving.latency_target_s,
+            )
+        return self.points[key]
+
+    def precision(self, hardware: Hardware) -> costs.Precision:
+        """The cohort's serving precision, or BF16 on hardware without FP8."""
+        wanted = self.spec.serving.precision
+        return wanted if hardware.fp8_flop_per_s is not None else "bf16"
+
+    def charge(
+        self, start_h: float, labels: tuple[str, str], amounts: tuple[FloatArray, ...]
+    ) -> None:
+        """Buffer a step's hourly amounts (classes x hours: GPU-hours, FLOP, queries, tokens)
+        as intervals of `charge_hours`, flushing a class when its model or hardware changes."""
+        width = self.charge_hours
+        summed = [a.reshape(len(self.classes), -1, width).sum(axis=2) for a in amounts]
+        start = start_h + width * np.arange(summed[0].shape[1], dtype=np.float64)
+        for i, activity in enumerate(self.class_names):
+            buffer = self.buffers.get(activity)
+            if buffer is not None and buffer.labels != labels:
+                self.flush_one(activity)
+            buffer = self.buffers.setdefault(activity, Buffer(labels))
+            buffer.add((start, *(column[i] for column in summed)))
+            if buffer.rows >= FLUSH_ROWS:
+                self.flush_one(activity)
+
+    def flush(self) -> None:
+        """Append every buffered class to the ledger."""
+        for activity in list(self.buffers):
+            self.flush_one(activity)
+
+    def flush_one(self, activity: str) -> None:
+        """Append one class's buffered intervals to the ledger and empty its buffer."""
+        buffer = self.buffers.pop(activity)
+        start, gpu_hours, flop, queries, tokens = buffer.columns()
+        model_id, hardware = buffer.labels
+        self.world.ledger.record_many(
+            "test-time",
+            self.name,
+            activity,
+            model_id,
+            hardware,
+            start,
+            start + self.charge_hours,
+            gpu_hours,
+            flop,
+            queries=queries,
+            tokens=tokens,
+        )
+
+
+class Buffer:
+    """Intervals of one class waiting to be appended, all with the same model and hardware."""
+
+    def __init__(self, labels: tuple[str, str]) -> None:
+        self.labels = labels
+        self.parts: list[tuple[FloatArray, ...]] = []
+        self.rows = 0
+
+    def add(self, columns: tuple[FloatArray, ...]) -> None:
+        """Keep one step's columns (start, gpu_hours, flop, queries, tokens)."""
+        self.parts.append(columns)
+        self.rows += len(columns[0])
+
+    def columns(self) -> list[FloatArray]:
+        """The kept columns, each concatenated over steps."""
+        return [np.concatenate(column) for column in zip(*self.parts, strict=True)]
+
+
+def adoption_users(adoption: LogisticAdoption | BassAdoption, years: FloatArray) -> FloatArray:
+    """Users at `years` since the reference date on the cohort's adoption curve."""
+    n0, ceiling = adoption.users_at_reference, adoption.ceiling_users
+    if isinstance(adoption, LogisticAdoption):
+        return ceiling / (1.0 + (ceiling / n0 - 1.0) * np.exp(-adoption.rate_per_year * years))
+    p, q = adoption.innovation_per_year, adoption.imitation_per_year
+    f0 = n0 / ceiling
+    tau0 = -math.log((1.0 - f0) / (1.0 + q / p * f0)) / (p + q)
+    decay = np.exp(-(p + q) * np.maximum(0.0, tau0 + years))
+    return ceiling * (1.0 - decay) / (1.0 + q / p * decay)
+
+
+def mean_tokens(cls: QueryClass, which: str, years: float) -> float:
+    """Mean input or output tokens per call: x growth^years, saturating at the ceiling.
+
+    m(t) = cap m0 g^t / (cap + m0 (g^t - 1)): starts at m0, grows ~g per year while far below
+    the cap, tends to the cap (a logistic in m). Without a cap, m0 g^t.
+    """
+    start = float(getattr(cls, f"{which}_tokens"))
+    grown = math.pow(float(getattr(cls, f"{which}_growth_per_year")), years)
+    cap = getattr(cls, f"{which}_tokens_max")
+    if cap is None:
+        return start * grown
+    return float(cap) * start * grown / (float(cap) + start * (grown - 1.0))
+
+
+def lognormal_sums(
+    rng: np.random.Generator, counts: FloatArray, mean: FloatArray, sigma: FloatArray
+) -> FloatArray:
+    """Sums of `counts` lognormal lengths of mean `mean` and log-sd `sigma`, cell by cell.
+
+    Drawn from a gamma with the sum's mean n m and variance n m^2 (exp(sigma^2) - 1); exact
+    sums when sigma is 0.
+    """
+    cv2 = np.broadcast_to(np.expm1(np.square(sigma)), counts.shape)
+    scatter = cv2 > 0
+    safe = np.where(scatter, cv2, 1.0)
+    draws = rng.gamma(
+        np.where(scatter, counts / safe, 0.0), np.broadcast_to(mean * safe, counts.shape)
+    )
+    return np.where(scatter, draws, counts * mean)
+
+
+def work_coefficients(cls: QueryClass) -> tuple[float, float, float, float]:
+    """Tokens through prefill and decode per query, as (a, b, c, d) of prefill = a I + b O + c
+    and decode = d O, for call lengths I (input) and O (output) of the class.
+
+    chat, reasoning: I in, O out. best-of-n (n samples): I in (shared prefill), n O out.
+    search (branching b, depth d): I in, b d O out. agentic (s steps, T tool tokens): call k
+    reads I + (k - 1)(O + T), so s I + s(s - 1)/2 (O + T) in and s O out. Linear in I and O,
+    so totals over many queries follow exactly from summed lengths.
+    """
+    if isinstance(cls, BestOfNClass):
+        return 1.0, 0.0, 0.0, float(cls.samples)
+    if isinstance(cls, SearchClass):
+        return 1.0, 0.0, 0.0, float(cls.branching * cls.depth)
+    if isinstance(cls, AgenticClass):
+        s, pairs = float(cls.steps), cls.steps * (cls.steps - 1) / 2.0
+        return s, pairs, pairs * cls.tool_tokens, s
+    return 1.0, 0.0, 0.0, 1.0
+
+
+def context_tokens(cls: QueryClass, input_tokens: float, output_tokens: float) -> float:
+    """Mean context a sequence holds while decoding: the prompt plus half of what it grows by."""
+    if isinstance(cls, SearchClass):
+        return input_tokens + cls.depth * output_tokens / 2.0
+    if isinstance(cls, AgenticClass):
+        growth = (cls.steps - 1) * (output_tokens + cls.tool_tokens)
+        return input_tokens + growth / 2.0 + output_tokens / 2.0
+    return input_tokens + output_tokens / 2.0
+
+
+def context_bucket(tokens: float) -> float:
+    """Round a context length to the nearest 1/16 octave (at least one token)."""
+    steps = round(math.log2(max(1.0, tokens)) * CONTEXT_STEPS_PER_OCTAVE)
+    return float(2.0 ** (steps / CONTEXT_STEPS_PER_OCTAVE))
+
+
+def utc_week_profile(
+    daily: tuple[float, ...], weekly: tuple[float, ...], timezones: tuple[TimeZone, ...]
+) -> FloatArray:
+    """Relative query rate for each UTC hour of the week (Monday 00:00 UTC first), mean 1.
+
+    Local hour-of-week weight = daily[hour] x weekly[day], each normalised to mean 1; the UTC
+    profile mixes the time zones, shifting each by its offset (fractional offsets blend the
+    two local hours they straddle).
+    """
+    day = np.asarray(daily, dtype=np.float64)
+    week = np.asarray(weekly, dtype=np.float64)
+    local = (week[:, None] / week.mean() * (day / day.mean())[None, :]).ravel()
+    utc = np.zeros(HOURS_PER_WEEK)
+    hours = np.arange(HOURS_PER_WEEK)
+    for tz in timezones:
+        whole = math.floor(tz.utc_offset_h)
+        frac = tz.utc_offset_h - whole
+        here = local[(hours + whole) % HOURS_PER_WEEK]
+        after = local[(hours + whole + 1) % HOURS_PER_WEEK]
+        utc += tz.share * ((1.0 - frac) * here + frac * after)
+    profile: FloatArray = utc / utc.mean()
+    return profile

@@ -1,0 +1,208 @@
+"""Measures of the test-time regime over a run's tables: the seed's claim, made observable.
+
+Pure pandas over `jobs` and `timeseries` as read from a results folder. Query classes are the
+`activity` of test-time rows and cohorts their `agent`; the plain single pass is the class
+named `chat` unless told otherwise. Ratios compare a class's mean GPU-seconds (or FLOP) per
+query with the single pass's, within a cohort or over all cohorts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+REGIME = "test-time"
+SINGLE_PASS = "chat"
+ALL = "all"
+SECONDS_PER_HOUR = 3600.0
+SUMS = ["queries", "tokens", "gpu_hours", "flop"]
+
+Summary = dict[str, pd.DataFrame | float]
+
+
+def summarize(
+    jobs: pd.DataFrame, timeseries: pd.DataFrame, single_pass: str = SINGLE_PASS
+) -> Summary:
+    """Every test-time measure of a run, by name.
+
+    per_class: cohort, class, totals, gpu_s_per_query, flop_per_query, tokens_per_query and
+        their ratios to the single pass (cohort "all" pools cohorts);
+    per_class_by_year: the same over all cohorts, by calendar year;
+    tokens_per_day: date, cohort, class, tokens (input + output processed);
+    tokens_per_day_by_year: year, cohort, class, mean tokens per day;
+    monthly: month, tokens, queries, gpu_hours, scaling_token_share (tokens outside the
+        single pass);
+    share_by_year: year, test-time and total GPU-hours, test_time_share, scaling_share
+        (test-time GPU-hours outside the single pass);
+    test_time_share, scaling_share: the same two shares over the whole run (floats).
+    """
+    series = timeseries[timeseries["regime"] == REGIME]
+    return {
+        "per_class": per_class(series, single_pass),
+        "per_class_by_year": per_class_by_year(series, single_pass),
+        "tokens_per_day": tokens_per_day(jobs),
+        "tokens_per_day_by_year": tokens_per_day_by_year(jobs),
+        "monthly": monthly(series, single_pass),
+        "share_by_year": share_by_year(timeseries, single_pass),
+        "test_time_share": share(series["gpu_hours"].sum(), timeseries["gpu_hours"].sum()),
+        "scaling_share": scaling_share(series, single_pass),
+    }
+
+
+def per_query(totals: pd.DataFrame) -> pd.DataFrame:
+    """Add mean GPU-seconds, FLOP and tokens per query to rows of summed amounts."""
+    out = totals.copy()
+    queries = out["queries"].where(out["queries"] > 0)
+    out["gpu_s_per_query"] = out["gpu_hours"] * SECONDS_PER_HOUR / queries
+    out["flop_per_query"] = out["flop"] / queries
+    out["tokens_per_query"] = out["tokens"] / queries
+    return out
+
+
+def with_ratios(table: pd.DataFrame, group: str, single_pass: str) -> pd.DataFrame:
+    """Add gpu_s_ratio and flop_ratio: each class over the single pass of its `group`."""
+    reference = table.loc[
+        table["class"] == single_pass, [group, "gpu_s_per_query", "flop_per_query"]
+    ].rename(columns={"gpu_s_per_query": "reference_s", "flop_per_query": "reference_flop"})
+    out = table.merge(reference, on=group, how="left")
+    out["gpu_s_ratio"] = out["gpu_s_per_query"] / out["reference_s"]
+    out["flop_ratio"] = out["flop_per_query"] / out["reference_flop"]
+    return out.drop(columns=["reference_s", "reference_flop"])
+
+
+def per_class(series: pd.DataFrame, single_pass: str = SINGLE_PASS) -> pd.DataFrame:
+    """Totals and per-query means by cohort and class, plus all cohorts pooled."""
+    frame = series.rename(columns={"agent": "cohort", "activity": "class"})
+    by_cohort = frame.groupby(["cohort", "class"], sort=True)[SUMS].sum().reset_index()
+    pooled = frame.groupby("class", sort=True)[SUMS].sum().reset_index()
+    pooled.insert(0, "cohort", ALL)
+    table = per_query(pd.concat([by_cohort, pooled], ignore_index=True))
+    return with_ratios(table, "cohort", single_pass)
+
+
+def per_class_by_year(series: pd.DataFrame, single_pass: str = SINGLE_PASS) -> pd.DataFrame:
+    """Per-query means and ratios to the single pass by calendar year, cohorts pooled."""
+    frame = series.rename(columns={"activity": "class"})
+    frame = frame.assign(year=pd.to_datetime(frame["time"], utc=True).dt.year)
+    table = per_query(frame.groupby(["year", "class"], sort=True)[SUMS].sum().reset_index())
+    return with_ratios(table, "year", single_pass)
+
+
+def job_days(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Test-time jobs with the UTC date they fall on (they never cross midnight)."""
+    frame = jobs[jobs["regime"] == REGIME]
+    start = pd.to_datetime(frame["start"], utc=True)
+    return frame.assign(date=start.dt.floor("D"), year=start.dt.year).rename(
+        columns={"agent": "cohort", "activity": "class"}
+    )
+
+
+def tokens_per_day(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Tokens processed (input + output) per UTC day, by cohort and class."""
+    frame = job_days(jobs)
+    return frame.groupby(["date", "cohort", "class"], sort=True)["tokens"].sum().reset_index()
+
+
+def tokens_per_day_by_year(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Mean tokens per day in each calendar year, by cohort and class."""
+    frame = job_days(jobs)
+    days = frame.groupby("year")["date"].nunique().rename("days")
+    table = frame.groupby(["year", "cohort", "class"], sort=True)["tokens"].sum().reset_index()
+    table = table.join(days, on="year")
+    table["tokens_per_day"] = table["tokens"] / table["days"]
+    return table.drop(columns=["tokens", "days"])
+
+
+def monthly(series: pd.DataFrame, single_pass: str = SINGLE_PASS) -> pd.DataFrame:
+    """Tokens, queries and GPU-hours per calendar month and the share of tokens beyond a
+    single pass (the calibration target "reasoning models' share of tokens")."""
+    time = pd.Series(pd.to_datetime(series["time"], utc=True), index=series.index)
+    frame = series[["tokens", "queries", "gpu_hours"]].assign(
+        month=time.dt.tz_localize(None).dt.to_period("M").dt.to_timestamp(),
+        beyond=series["tokens"].where(series["activity"] != single_pass, 0.0),
+    )
+    table = frame.groupby("month", sort=True).sum().reset_index()
+    table["scaling_token_share"] = table["beyond"] / table["tokens"].where(table["tokens"] > 0)
+    return table.drop(columns=["beyond"])
+
+
+def share_by_year(timeseries: pd.DataFrame, single_pass: str = SINGLE_PASS) -> pd.DataFrame:
+    """By calendar year: test-time and total GPU-hours, the test-time share of all demand and
+    the share of test-time GPU-hours spent beyond the single pass."""
+    year = pd.to_datetime(timeseries["time"], utc=True).dt.year.rename("year")
+    testtime = timeseries["regime"] == REGIME
+    parts = pd.DataFrame(
+        {
+            "year": year,
+            "gpu_hours": timeseries["gpu_hours"],
+            "test_time_gpu_hours": timeseries["gpu_hours"].where(testtime, 0.0),
+            "beyond": timeseries["gpu_hours"].where(
+                testtime & (timeseries["activity"] != single_pass), 0.0
+            ),
+        }
+    )
+    table = parts.groupby("year", sort=True).sum().reset_index()
+    table["test_time_share"] = table["test_time_gpu_hours"] / table["gpu_hours"].where(
+        table["gpu_hours"] > 0
+    )
+    table["scaling_share"] = table["beyond"] / table["test_time_gpu_hours"].where(
+        table["test_time_gpu_hours"] > 0
+    )
+    return table.drop(columns=["beyond"])
+
+
+def scaling_share(series: pd.DataFrame, single_pass: str = SINGLE_PASS) -> float:
+    """Share of test-time GPU-hours spent in classes other than the single pass."""
+    beyond = series.loc[series["activity"] != single_pass, "gpu_hours"].sum()
+    return share(beyond, series["gpu_hours"].sum())
+
+
+def share(part: float, whole: float) -> float:
+    """part / whole, or NaN when the whole is zero."""
+    return float(part) / float(whole) if whole > 0 else math.nan
+
+
+def summary_records(
+    summary: Summary, skip: tuple[str, ...] = ("tokens_per_day",)
+) -> dict[str, Any]:
+    """The summary as JSON-ready values: tables as lists of records, NaN as None, dates as ISO
+    strings. The daily table is skipped by default (a row per day x cohort x class)."""
+    out: dict[str, Any] = {}
+    for name, value in summary.items():
+        if name in skip:
+            continue
+        if isinstance(value, pd.DataFrame):
+            out[name] = [
+                {k: json_value(v) for k, v in row.items()} for row in value.to_dict("records")
+            ]
+        else:
+            out[name] = json_value(value)
+    return out
+
+
+def json_value(value: Any) -> Any:
+    """A plain JSON value: floats (NaN as None), ints, strings, ISO dates."""
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    return value
+
+
+__all__ = [
+    "SINGLE_PASS",
+    "monthly",
+    "per_class",
+    "per_class_by_year",
+    "scaling_share",
+    "share_by_year",
+    "summarize",
+    "summary_records",
+    "tokens_per_day",
+    "tokens_per_day_by_year",
+]
