@@ -231,3 +231,55 @@ def print_frame(frame: Any, title: str) -> None:
     for row in frame.itertuples(index=False):
         view.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
     out.print(view)
+
+
+@app.command()
+def summary(
+    run_dir: Annotated[Path, typer.Argument(help="A results folder written by `simdemand run`.")],
+    as_json: AsJson = False,
+) -> None:
+    """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
+    from simdemand.summary import read_run, records, summarize
+
+    missing = [
+        n for n in ("timeseries", "jobs", "models") if not (run_dir / f"{n}.parquet").is_file()
+    ]
+    if missing:
+        raise fail([f"{run_dir}: not a results folder (no {missing[0]}.parquet)"])
+    figures = summarize(*read_run(run_dir))
+    if as_json:
+        typer.echo(json.dumps(records(figures), indent=2))
+        return
+    print_frame(figures["regimes"], "Demand by year and regime")
+    if "ecosystem" in figures:
+        bases = figures["ecosystem"]
+        columns = [
+            "base",
+            "lab",
+            "derivatives",
+            "max_depth",
+            "post_training_gpu_hours",
+            "pretraining_gpu_hours",
+            "ratio",
+            "ratio_flop",
+        ]
+        print_frame(bases[columns].head(10), "Post-training: the 10 bases with most derivatives")
+        dist = {k: v for k, v in figures["ecosystem_ratio"].items() if k != "top"}
+        out.print(
+            f"Ecosystem / pretraining GPU-hours across open bases observed a year or more: {dist}"
+        )
+    if "test_time" in figures:
+        tt = figures["test_time"]
+        pooled = tt["per_class"].loc[tt["per_class"]["cohort"] == "all"]
+        columns = [
+            "class",
+            "queries",
+            "gpu_s_per_query",
+            "flop_per_query",
+            "tokens_per_query",
+            "gpu_s_ratio",
+            "flop_ratio",
+        ]
+        print_frame(pooled[columns], "Test-time: per query class, all cohorts (ratio to chat)")
+        print_frame(tt["share_by_year"], "Test-time share of all GPU-hours")
+        print_frame(tt["tokens_per_day_by_year"], "Tokens per day by cohort and class")

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simdemand.simulate import Results, scenario_hash
+from simdemand.summary import records, summarize
 
 TABLES = ("timeseries", "jobs", "models")
 LIBRARIES = ("simpy", "numpy", "pandas", "pyarrow", "pydantic")
@@ -71,6 +72,7 @@ def replace_dir(new: Path, out: Path) -> None:
 def manifest(results: Results) -> dict[str, Any]:
     """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time."""
     scenario = results.scenario
+    tables = (results.timeseries, results.jobs, results.models)
     from simdemand import __version__
 
     return {
@@ -86,4 +88,5 @@ def manifest(results: Results) -> dict[str, Any]:
         },
         "counts": {name: getattr(results, name).num_rows for name in TABLES},
         "wall_time_s": round(results.wall_time_s, 3),
+        "summary": records(summarize(*(t.to_pandas() for t in tables))),
     }

@@ -1,9 +1,302 @@
-"""Scenario section `[communities.NAME]`: derivative-model communities of post-training."""
+"""Scenario section `[communities.NAME]`: derivative-model communities of post-training.
+
+A community turns every release into a stream of derivative models. The numbers below are the
+defaults; each carries its source or, where no public figure exists, says it is an assumption
+and what it was checked against. "HF" is Hugging Face; figures marked CALIBRATION are the
+reference figures of the project's calibration notes (derivative counts per family by mid-2025:
+Qwen > 113,000, Llama ~ 27,000, DeepSeek ~ 6,000).
+"""
 
 from __future__ import annotations
 
-from simdemand.scenario.base import Strict
+import datetime as dt
+import math
+from typing import Annotated, Self
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import Field, model_validator
+
+from simdemand import costs
+from simdemand.scenario.base import Fraction, NonNegativeFloat, PositiveFloat, Share, Strict
+
+Sigma = Annotated[float, Field(ge=0, le=5)]
+Multiple = Annotated[float, Field(ge=1)]
+SHARE_TOLERANCE = 1e-6
+# Token draws are clipped at +3 sigma (~400x the median for sigma = 2): the largest published
+# post-training runs (DeepSeek-R1-Zero's ~3.5e10 rollout tokens) lie within it, and no single
+# community derivative outgrows its base's pretraining.
+CLIP_SIGMAS = 3.0
+TECHNIQUES = (
+    "lora",
+    "sft",
+    "distillation",
+    "rl",
+    "best_of_n",
+    "search",
+    "synthetic",
+    "merge",
+    "quantize",
+)
+NEAR_FREE = ("merge", "quantize")
+CLOSED_TECHNIQUES = ("lora", "sft", "rl")
+
+
+def clipped_lognormal_mean(median: float, sigma: float) -> float:
+    """Mean of median x exp(sigma x min(Z, CLIP_SIGMAS)), Z standard normal."""
+    c = CLIP_SIGMAS
+    below = math.exp(sigma**2 / 2.0) * _normal_cdf(c - sigma)
+    return median * (below + math.exp(sigma * c) * (1.0 - _normal_cdf(c)))
+
+
+def sample_clipped_lognormal(
+    rng: np.random.Generator, median: float, sigma: float, n: int
+) -> npt.NDArray[np.float64]:
+    """Draw `n` values of median x exp(sigma x min(Z, CLIP_SIGMAS))."""
+    return median * np.exp(sigma * np.minimum(rng.standard_normal(n), CLIP_SIGMAS))
+
+
+def clipped_lognormal_variance(median: float, sigma: float) -> float:
+    """Variance of median x exp(sigma x min(Z, CLIP_SIGMAS)), Z standard normal."""
+    c = CLIP_SIGMAS
+    below = math.exp(2.0 * sigma**2) * _normal_cdf(c - 2.0 * sigma)
+    second = median**2 * (below + math.exp(2.0 * sigma * c) * (1.0 - _normal_cdf(c)))
+    return max(0.0, second - clipped_lognormal_mean(median, sigma) ** 2)
+
+
+def _normal_cdf(x: float) -> float:
+    """Standard normal cumulative distribution function."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+class Technique(Strict):
+    """A way to make a derivative: its share of all derivatives and its tokens per derivative.
+
+    Tokens follow a lognormal distribution clipped at +3 sigma, `tokens_median` x
+    exp(`tokens_sigma` x min(Z, 3)); what is counted depends on the technique (training tokens,
+    teacher outputs, rollouts, or tokens kept).
+    """
+
+    share: Share
+    tokens_median: PositiveFloat
+    tokens_sigma: Sigma = 2.0
+
+    def mean_tokens(self) -> float:
+        """Analytic mean of the (clipped) token distribution."""
+        return clipped_lognormal_mean(self.tokens_median, self.tokens_sigma)
+
+    def sample_tokens(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        """Draw `n` token counts."""
+        return sample_clipped_lognormal(rng, self.tokens_median, self.tokens_sigma, n)
+
+
+# Token medians and spreads. Public fine-tunes span about three decades of data: LIMA (1,000
+# examples, ~1e6 tokens), Alpaca (~2e7 tokens over 3 epochs), Vicuna (~3e8), Tulu 3 SFT (~1e9);
+# sigma = 2 puts ±2 sigma across that range around the medians below (assumption on the shape).
+
+
+class Lora(Technique):
+    """LoRA adapters: training tokens; 4 N FLOP per token."""
+
+    share: Share = 0.30  # HF model trees of popular 7-8B bases: adapters ~ a third of children
+    tokens_median: PositiveFloat = 2e7  # Alpaca-scale (52K examples x 3 epochs ~ 2e7 tokens)
+
+
+class Sft(Technique):
+    """Full fine-tuning (SFT, or offline preference tuning such as DPO): training tokens."""
+
+    share: Share = 0.22  # HF "finetunes" ~ a third of children, minus the techniques below
+    tokens_median: PositiveFloat = 5e7  # between Alpaca (2e7) and Vicuna (3e8)
+
+
+class Distillation(Technique):
+    """Offline distillation: tokens written by a stronger teacher, then trained on."""
+
+    share: Share = 0.05  # assumption: R1-distill-style students are a small minority of children
+    tokens_median: PositiveFloat = 1e8  # e.g. 50K samples x 2K tokens; DeepSeek-R1's 800K-sample
+    # distillation set (~3e9 tokens) sits near +1.7 sigma
+
+
+class Rl(Technique):
+    """RLHF / RLAIF / RLVR: rollout tokens; rollouts, reward scoring and policy updates."""
+
+    share: Share = 0.025  # assumption: RL on community bases took off with GRPO tooling in 2025
+    tokens_median: PositiveFloat = 3e8  # rollout tokens; sets E[RL] / E[SFT] ~ 17x (Ai2 Olmo 3:
+    # reasoning models cost ~17x more to post-train than instruct models); R1-Zero's 3.5e10
+    # rollout tokens sit at +2.4 sigma
+    reward_model_fraction: NonNegativeFloat = 1.0  # reward model the policy's size (Llama 2
+    # reward models start from the chat model, Touvron et al. 2023 §3.2.2); 0 = rule-based
+
+
+class BestOfN(Technique):
+    """Best-of-n / rejection-sampling fine-tuning: tokens kept (n generated and scored per kept)."""
+
+    share: Share = 0.02  # assumption
+    tokens_median: PositiveFloat = 5e7  # as SFT: the kept samples form an SFT set
+    samples_per_prompt: Multiple = 8.0  # assumption: a typical n; Llama 2 explored 1-100
+    reward_model_fraction: NonNegativeFloat = 1.0  # as RL
+
+
+class Search(Technique):
+    """Search (tree / beam exploration): tokens of the paths kept, explored and verified first."""
+
+    share: Share = 0.005  # assumption: search-generated data (e.g. MCTS for math) is rare
+    tokens_median: PositiveFloat = 2e7  # assumption
+    generated_per_kept_token: Multiple = 64.0  # assumption: beam 8 x 8 candidates per step
+    verifier_fraction: NonNegativeFloat = 1.0  # a process reward model the policy's size
+
+
+class Synthetic(Technique):
+    """Synthetic data: tokens kept after filtering, written by the model itself, then trained on."""
+
+    share: Share = 0.03  # assumption
+    tokens_median: PositiveFloat = 5e7  # as SFT
+    generated_per_kept_token: Multiple = 2.0  # assumption: filtering keeps about half
+
+
+class NearFree(Strict):
+    """A zero-compute derivative (merge, quantization): counted, no GPU time charged."""
+
+    share: Share
+
+
+class Merge(NearFree):
+    """Model merges (mergekit): arithmetic on weights."""
+
+    share: Share = 0.10  # HF model trees: merges ~ 10-15% of children of popular bases
+
+
+class Quantize(NearFree):
+    """Quantized copies (GGUF, GPTQ, AWQ): a calibration pass of minutes."""
+
+    share: Share = 0.25  # HF model trees: quantizations ~ 15-30% of children of popular bases
+
+
+class Techniques(Strict):
+    """The techniques a community uses; their shares must sum to 1."""
+
+    lora: Lora = Field(default_factory=Lora)
+    sft: Sft = Field(default_factory=Sft)
+    distillation: Distillation = Field(default_factory=Distillation)
+    rl: Rl = Field(default_factory=Rl)
+    best_of_n: BestOfN = Field(default_factory=BestOfN)
+    search: Search = Field(default_factory=Search)
+    synthetic: Synthetic = Field(default_factory=Synthetic)
+    merge: Merge = Field(default_factory=Merge)
+    quantize: Quantize = Field(default_factory=Quantize)
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Self:
+        """Reject shares that do not add up to 1."""
+        total = sum(self.shares())
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            listed = ", ".join(f"{k} {v:g}" for k, v in zip(TECHNIQUES, self.shares(), strict=True))
+            raise ValueError(f"technique shares sum to {total:.6g}, not 1 ({listed})")
+        return self
+
+    def shares(self) -> list[float]:
+        """Shares in the order of TECHNIQUES."""
+        return [getattr(self, name).share for name in TECHNIQUES]
+
+
+class ClosedChannel(Strict):
+    """Closed models feed post-training too: fine-tuning services run by their labs."""
+
+    # OpenAI (Apr 2024, fine-tuning API update): since Aug 2023 "thousands of organizations have
+    # trained hundreds of thousands of models" -> ~3e5 / 8 months ~ 30,000 a month.
+    derivatives_per_month: NonNegativeFloat = 30_000.0
+    growth_per_year: PositiveFloat = 1.3  # as the open channel (assumption)
+    lora_share: Share = 0.9  # assumption: service fine-tunes are adapter-style
+    sft_share: Share = 0.0
+    rl_share: Share = 0.1  # assumption: reinforcement fine-tuning offered since 2025
+    tokens_median: PositiveFloat = 5e6  # a few thousand examples; service jobs cost ~$100
+    tokens_sigma: Sigma = 1.5
+    # Provider-run jobs on tuned stacks: ~ the pretraining utilization law at small scale
+    # (costs.training_utilization, ~0.4 on A100 x 0.85 on Hopper).
+    train_utilization: Fraction = 0.35
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Self:
+        """Reject shares that do not add up to 1."""
+        total = self.lora_share + self.sft_share + self.rl_share
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(
+                f"lora_share + sft_share + rl_share = {total:.6g}, not 1 "
+                f"({self.lora_share:g} + {self.sft_share:g} + {self.rl_share:g})"
+            )
+        return self
+
+    def shares(self) -> list[float]:
+        """Shares in the order of CLOSED_TECHNIQUES."""
+        return [self.lora_share, self.sft_share, self.rl_share]
+
+    def mean_tokens(self) -> float:
+        """Analytic mean of the (clipped) token distribution."""
+        return clipped_lognormal_mean(self.tokens_median, self.tokens_sigma)
+
+    def sample_tokens(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        """Draw `n` token counts."""
+        return sample_clipped_lognormal(rng, self.tokens_median, self.tokens_sigma, n)
 
 
 class CommunitySpec(Strict):
-    """A community spinning out derivatives (to be specified by the post-training regime)."""
+    """A community spinning out derivatives of every release, and how it spends compute on them."""
+
+    reference_date: dt.date = dt.date(2025, 1, 1)
+    # Open-weights derivatives made per month, world-wide, at the reference date: Qwen's HF
+    # family grew from > 113,000 (mid-2025) to ~180,000 (Jan 2026), ~10,000 a month, about half
+    # of all new LLM derivatives (CALIBRATION); 15,000 at the start of 2025.
+    derivatives_per_month: NonNegativeFloat = 15_000.0
+    # HF's model count doubled yearly in 2023-25 (all kinds of models); LLM derivatives grow
+    # more slowly as the field consolidates (assumption).
+    growth_per_year: PositiveFloat = 1.3
+    # Popularity: at each step, a base's appeal = exp(popularity_sigma x min(Z, 3)), drawn once
+    #   x (params / reference_params)^-size_elasticity
+    #   x exp(-(its predicted loss - the best open model's available then) / quality_nats)
+    #   x exp(-age / decay_months);
+    # a step's derivatives are shared among the bases in proportion to appeal, against an outside
+    # option of weight `outside_appeal` (models outside the simulation, or not building at all).
+    # Calibrated so that popular mid-size bases get 1e4-1e5 derivatives and large MoE bases
+    # 1e3-1e4 (CALIBRATION, HF counts per family).
+    popularity_sigma: Sigma = 1.5  # HF derivative counts span > 4 decades across bases
+    reference_params: PositiveFloat = 1e10
+    size_elasticity: NonNegativeFloat = 0.8  # smaller bases are cheaper to tune and serve
+    quality_nats: PositiveFloat = 0.03  # appeal e-folds per 0.03 nats of predicted loss
+    decay_months: PositiveFloat = 6.0  # a base's stream fades as successors arrive (assumption)
+    outside_appeal: NonNegativeFloat = 1.0
+    # Lineage: a derivative may become a base for others (never a quantization); the others
+    # attach to such a derivative of the same family instead of the root with probability
+    # `derivative_parent_probability` (HF trees: quantizations, merges and fine-tunes of popular
+    # fine-tunes are common; assumption on the numbers).
+    base_probability: Share = 0.001
+    derivative_parent_probability: Share = 0.5
+    closed_teachers: bool = True  # distil from closed models' outputs (Alpaca used davinci-003)
+    # Utilization of post-training jobs (model FLOP / GPU-seconds / dense BF16 peak); sources in
+    # simdemand/costs.py: Alpaca + Vicuna (training), DeepSeek-R1-Zero (rollouts), the serving
+    # roofline (offline generation), prefill MFU (scoring).
+    train_utilization: Fraction = costs.POST_TRAINING_TRAIN_UTILIZATION
+    rollout_utilization: Fraction = costs.POST_TRAINING_ROLLOUT_UTILIZATION
+    generation_utilization: Fraction = costs.POST_TRAINING_GENERATION_UTILIZATION
+    scoring_utilization: Fraction = costs.POST_TRAINING_SCORING_UTILIZATION
+    # Development runs (hyper-parameter sweeps, failed and unpublished attempts, evaluations) as
+    # a multiple of a derivative's final run: Olmo 3 swept 4 learning rates per post-training
+    # stage; developing a recipe "can easily be 10 to 100X the compute of the final few training
+    # runs" (Lambert, RLHF book, App. C); labs' pretraining: 0.5-4 (CALIBRATION). Charged in the
+    # derivative's job row before its final run; its models row holds the final run only.
+    experiments_multiple: NonNegativeFloat = 1.0
+    hardware_lag_days: NonNegativeFloat = 365.0  # communities rent the previous generation
+    # Jobs get enough GPUs to hold their models, more to finish in about `job_days`, at most
+    # `max_job_gpus`: Alpaca took 3 h and Vicuna a day on 8 GPUs; DeepSeek-R1-Zero's RL
+    # (~1e5 GPU-hours) took 198 h on 512 H800s; the largest post-training jobs get up to a
+    # pretraining-scale cluster (DeepSeek-V3 pretrained on 2,048 H800s).
+    job_days: PositiveFloat = 1.0
+    max_job_gpus: Annotated[int, Field(ge=1)] = 2048
+    step_days: Annotated[float, Field(gt=0, le=31)] = 14.0  # how often counts are drawn
+    # A derivative costing at least this share of its family root's pretraining GPU-hours is a
+    # model of its own (as is one that becomes a base); the rest are counted in one job row per
+    # family, technique and step. DeepSeek-R1's RL was ~5% of DeepSeek-V3's pretraining; 2%
+    # keeps runs of that order individual. Representation only: it changes no count, token or
+    # compute draw (closed-channel fine-tunes are private: always counted, never released).
+    register_min_share: Share = 0.02
+    techniques: Techniques = Field(default_factory=Techniques)
+    closed: ClosedChannel = Field(default_factory=ClosedChannel)

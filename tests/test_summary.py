@@ -1,0 +1,91 @@
+"""`simdemand summary` and the manifest's summary: totals that match the tables they come from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from simdemand.cli import app
+from simdemand.summary import read_run, regime_totals
+
+HERE = Path(__file__).parent / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small test-time scenario plus one lab archetype, run through the CLI."""
+    out = tmp_path_factory.mktemp("summary") / "run"
+    sets = [
+        "labs.big.reference_date=2025-01-01",
+        "labs.big.compute_flop_at_reference=1e24",
+        "labs.big.compute_growth_per_year=4.0",
+        "labs.big.runs_per_year=12.0",
+        "labs.big.cluster_gpus_at_reference=4096",
+    ]
+    args = ["run", str(HERE / "users.toml"), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, *(a for s in sets for a in ("--set", s))])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_regime_totals_by_hand() -> None:
+    """Two regimes in one year: sums and shares as computed by hand."""
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2025-01-01", "2025-06-01", "2026-01-01"], utc=True),
+            "regime": ["pretraining", "test-time", "test-time"],
+            "gpu_hours": [1.0, 3.0, 5.0],
+            "flop": [1.0, 1.0, 1.0],
+            "energy_mwh": [0.0, 0.0, 0.0],
+            "cost_usd": [2.0, 6.0, 10.0],
+        }
+    )
+    table = regime_totals(frame)
+    assert table["year"].tolist() == [2025, 2025, 2026]
+    assert table["share_of_gpu_hours"].tolist() == [0.25, 0.75, 1.0]
+    assert table["cost_usd"].tolist() == [2.0, 6.0, 10.0]
+
+
+def test_manifest_summary_matches_tables(run_dir: Path) -> None:
+    """The manifest's totals by regime and year equal sums over timeseries.parquet."""
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    ts, _, _ = read_run(run_dir)
+    by_year = {(r["year"], r["regime"]): r["gpu_hours"] for r in manifest["summary"]["regimes"]}
+    sums = ts.groupby([ts["time"].dt.year, "regime"])["gpu_hours"].sum().reset_index()
+    expected = {
+        (int(y), str(r)): float(g)
+        for y, r, g in zip(sums["time"], sums["regime"], sums["gpu_hours"], strict=True)
+    }
+    assert set(by_year) == set(expected)
+    assert {"pretraining", "test-time"} == {regime for _, regime in by_year}
+    for key, value in expected.items():
+        assert by_year[key] == pytest.approx(value, rel=1e-12)
+    classes = {r["class"] for r in manifest["summary"]["test_time"]["per_class"]}
+    assert classes == {"chat", "reasoning", "best_of_n", "search", "agentic"}
+
+
+def test_summary_cli_prints_each_regime(run_dir: Path, runner: CliRunner) -> None:
+    """The text summary has the regime table and the per-class ratios to chat."""
+    result = runner.invoke(app, ["summary", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Demand by year and regime" in result.stdout
+    assert "ratio to chat" in result.stdout
+
+
+def test_summary_cli_json_is_the_manifest_summary(run_dir: Path, runner: CliRunner) -> None:
+    """`summary --json` gives the same figures as the manifest."""
+    result = runner.invoke(app, ["summary", str(run_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert json.loads(result.stdout) == manifest["summary"]
+
+
+def test_summary_refuses_a_folder_without_results(tmp_path: Path, runner: CliRunner) -> None:
+    """A folder that is not a run gives a one-line error and exit 2."""
+    result = runner.invoke(app, ["summary", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a results folder" in result.stderr
