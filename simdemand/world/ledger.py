@@ -41,7 +41,7 @@ class Ledger:
     """Agents append intervals here; nothing is ever changed or removed."""
 
     def __init__(self) -> None:
-        self.chunks: list[dict[str, np.ndarray]] = []
+        self.chunks: list[dict[str, str | np.ndarray]] = []  # a label is shared by its chunk
         self.rows: list[tuple[str | float, ...]] = []
 
     def record(
@@ -95,10 +95,9 @@ class Ledger:
             raise ValueError("interval columns differ in length")
         check(regime, arrays[0], arrays[1], np.concatenate(arrays[2:]))
         self.flush()
-        chunk = {
-            name: np.full(n, value, dtype=object)
-            for name, value in zip(TEXT, (regime, agent, activity, model_id, hardware), strict=True)
-        }
+        chunk: dict[str, str | np.ndarray] = dict(
+            zip(TEXT, (regime, agent, activity, model_id, hardware), strict=True)
+        )
         chunk.update(zip((*TIMES, *AMOUNTS), arrays, strict=True))
         self.chunks.append(chunk)
 
@@ -107,7 +106,7 @@ class Ledger:
         if not self.rows:
             return
         columns = list(zip(*self.rows, strict=True))
-        chunk: dict[str, np.ndarray] = {}
+        chunk: dict[str, str | np.ndarray] = {}
         for i, name in enumerate((*TEXT, *TIMES, *AMOUNTS)):
             chunk[name] = np.array(columns[i], dtype=object if name in TEXT else np.float64)
         self.chunks.append(chunk)
@@ -121,11 +120,24 @@ class Ledger:
             return Intervals(
                 **{n: np.empty(0, dtype=object if n in TEXT else np.float64) for n in names}
             )
-        return Intervals(**{n: np.concatenate([c[n] for c in self.chunks]) for n in names})
+        sizes = [len(c["start_h"]) for c in self.chunks]
+        columns = {n: np.concatenate([c[n] for c in self.chunks]) for n in (*TIMES, *AMOUNTS)}
+        columns.update({n: labels(self.chunks, n, sizes) for n in TEXT})
+        return Intervals(**columns)
 
     def __len__(self) -> int:
         """Number of intervals appended."""
         return len(self.rows) + sum(len(c["start_h"]) for c in self.chunks)
+
+
+def labels(chunks: list[dict[str, str | np.ndarray]], name: str, sizes: list[int]) -> TextArray:
+    """One text column over all chunks; a chunk holds a label per row or one for all its rows."""
+    out = np.empty(sum(sizes), dtype=object)
+    begin = 0
+    for chunk, size in zip(chunks, sizes, strict=True):
+        out[begin : begin + size] = chunk[name]
+        begin += size
+    return out
 
 
 def check(regime: str, start_h: FloatArray, end_h: FloatArray, amounts: FloatArray) -> None:
