@@ -5,7 +5,7 @@ A base is a model without a parent (a lab's release). Its *tree* is every deriva
 descends from it, at any depth. Post-training rows of the jobs table belong to a tree through
 their ``model_id``: either a derivative in the models table (followed up its ``parent_id`` chain
 to the root), or ``ROOT~TECHNIQUE``, the row of a community that stands for derivatives of that
-family not released one by one. Every post-training row's ``queries`` column holds the number of
+family not released one by one. Every post-training row's ``derivatives`` column holds the number of
 derivatives it stands for, so derivative counts include the unregistered (and the zero-compute
 merges and quantizations). Counts and compute cover the simulated horizon only: the jobs table
 is clipped to it, and a base released late has had less time to collect derivatives
@@ -79,7 +79,7 @@ def lineage(models: pd.DataFrame) -> pd.DataFrame:
 
 def attribute(jobs: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
     """Post-training rows with the root and depth of the derivatives each stands for."""
-    post = jobs.loc[jobs["regime"] == REGIME, ["model_id", "gpu_hours", "flop", "queries"]]
+    post = jobs.loc[jobs["regime"] == REGIME, ["model_id", "gpu_hours", "flop", "derivatives"]]
     ids = post["model_id"].astype(str)
     named = ids.str.rpartition(SEPARATOR)[0]
     aggregated = ids.str.contains(SEPARATOR, regex=False) & named.isin(tree.index)
@@ -112,10 +112,10 @@ def ecosystem_summary(
     """
     tree = lineage(models)
     rows = attribute(jobs, tree)
-    sums = rows.groupby("root")[["gpu_hours", "flop", "queries"]].sum()
+    sums = rows.groupby("root")[["gpu_hours", "flop", "derivatives"]].sum()
     derived = tree.loc[tree["depth"] > 0]
     registered = derived.groupby("root").size()
-    made = rows.loc[rows["queries"] > 0, ["root", "depth"]]
+    made = rows.loc[rows["derivatives"] > 0, ["root", "depth"]]
     deepest = pd.concat([made, derived[["root", "depth"]]]).groupby("root")["depth"].max()
     bases = models.loc[models["parent_id"].isna()].set_index("model_id")
     if open_only:
@@ -132,7 +132,7 @@ def ecosystem_summary(
     out["active_params"] = bases["active_params"]
     out["pretraining_gpu_hours"] = bases["gpu_hours"]
     out["pretraining_flop"] = bases["training_flop"]
-    out["derivatives"] = sums["queries"].reindex(out.index, fill_value=0.0)
+    out["derivatives"] = sums["derivatives"].reindex(out.index, fill_value=0.0)
     out["registered"] = registered.reindex(out.index, fill_value=0).astype(np.int64)
     out["max_depth"] = deepest.reindex(out.index, fill_value=0).astype(np.int64)
     out["post_training_gpu_hours"] = sums["gpu_hours"].reindex(out.index, fill_value=0.0)

@@ -44,12 +44,12 @@ def results() -> Results:
 def test_every_technique_is_charged_and_counted(results: Results) -> None:
     """Each technique appears as an activity; zero-compute ones are counted but cost nothing."""
     rows = post_rows(results)
-    by = rows.groupby("activity")[["queries", "gpu_hours", "flop"]].sum()
+    by = rows.groupby("activity")[["derivatives", "gpu_hours", "flop"]].sum()
     expected = ["best_of_n", "distillation", "lora", "merge", "quantize", "rl", "search", "sft"]
     assert sorted(by.index) == sorted([*expected, "synthetic"])
     assert (by.loc[["merge", "quantize"], ["gpu_hours", "flop"]] == 0).all().all()
     assert (by.drop(index=["merge", "quantize"])[["gpu_hours", "flop"]] > 0).all().all()
-    assert (by["queries"] > 0).all()
+    assert (by["derivatives"] > 0).all()
     assert (rows["agent"] == "c").all()
 
 
@@ -145,7 +145,7 @@ def test_released_derivatives_have_their_own_job_row(results: Results) -> None:
     ]
     assert inside["model_id"].isin(rows.index).all()
     mine = rows.loc[inside["model_id"]]
-    np.testing.assert_allclose(mine["queries"].to_numpy(), 1.0)
+    np.testing.assert_allclose(mine["derivatives"].to_numpy(), 1.0)
     np.testing.assert_array_equal(mine["activity"].to_numpy(), inside["technique"].to_numpy())
 
 
@@ -157,7 +157,7 @@ def test_registration_threshold_is_representation_only() -> None:
         world.env.run(until=world.horizon_h)
         iv = world.ledger.intervals()
         frame = pd.DataFrame(
-            {k: getattr(iv, k) for k in ("regime", "activity", "gpu_hours", "flop", "queries")}
+            {k: getattr(iv, k) for k in ("regime", "activity", "gpu_hours", "flop", "derivatives")}
         )
         return frame.loc[frame["regime"] == POST].groupby("activity").sum(numeric_only=True)
 
@@ -179,8 +179,8 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 def test_time_series_conserves_post_training_and_counts(results: Results) -> None:
     """Binned post-training GPU-hours, FLOP and derivative counts equal the job rows'."""
     ts = results.timeseries.to_pandas()
-    binned = ts.loc[ts["regime"] == POST, ["gpu_hours", "flop", "queries"]].sum()
-    charged = post_rows(results)[["gpu_hours", "flop", "queries"]].sum()
+    binned = ts.loc[ts["regime"] == POST, ["gpu_hours", "flop", "derivatives"]].sum()
+    charged = post_rows(results)[["gpu_hours", "flop", "derivatives"]].sum()
     np.testing.assert_allclose(binned.to_numpy(), charged.to_numpy(), rtol=1e-9)
 
 
@@ -209,7 +209,7 @@ def hand_made() -> tuple[pd.DataFrame, pd.DataFrame]:
             "model_id": ["c/d1", "c/d2", "A~lora", "c/d1~quantize", "B~lora", "A"],
             "gpu_hours": [10.0, 5.0, 20.0, 0.0, 3.0, 100.0],
             "flop": [1e18, 1e17, 2e18, 0.0, 1e18, 1e20],
-            "queries": [1.0, 1.0, 30.0, 7.0, 4.0, 0.0],
+            "derivatives": [1.0, 1.0, 30.0, 7.0, 4.0, 0.0],
             "end": [t + pd.Timedelta(days=365)] * 6,
         }
     )

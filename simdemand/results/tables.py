@@ -34,6 +34,7 @@ AMOUNTS = [
     field("cost_usd", pa.float64(), "USD"),
     field("queries", pa.float64(), "queries"),
     field("tokens", pa.float64(), "tokens (input + output)"),
+    field("derivatives", pa.float64(), "derivative models"),
 ]
 LABELS = [field(n, pa.string()) for n in ("regime", "agent", "activity")]
 JOBS = pa.schema(
@@ -99,6 +100,7 @@ def amounts(iv: Intervals, catalog: Catalog, pue: float) -> dict[str, npt.NDArra
         "cost_usd": np.asarray(costs.cost_usd(iv.gpu_hours, price), dtype=np.float64),
         "queries": iv.queries,
         "tokens": iv.tokens,
+        "derivatives": iv.derivatives,
     }
 
 

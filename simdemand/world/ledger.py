@@ -10,7 +10,7 @@ import numpy.typing as npt
 REGIMES = ("pretraining", "post-training", "test-time")
 TEXT = ("regime", "agent", "activity", "model_id", "hardware")
 TIMES = ("start_h", "end_h")
-AMOUNTS = ("gpu_hours", "flop", "queries", "tokens")
+AMOUNTS = ("gpu_hours", "flop", "queries", "tokens", "derivatives")
 
 FloatArray = npt.NDArray[np.float64]
 TextArray = npt.NDArray[np.object_]
@@ -31,6 +31,7 @@ class Intervals:
     flop: FloatArray
     queries: FloatArray
     tokens: FloatArray
+    derivatives: FloatArray
 
     def __len__(self) -> int:
         """Number of intervals."""
@@ -57,9 +58,10 @@ class Ledger:
         flop: float,
         queries: float = 0.0,
         tokens: float = 0.0,
+        derivatives: float = 0.0,
     ) -> None:
         """Append one interval [start_h, end_h) and its totals: GPU-hours, FLOP, queries, tokens."""
-        amounts = np.array([gpu_hours, flop, queries, tokens])
+        amounts = np.array([gpu_hours, flop, queries, tokens, derivatives])
         check(regime, np.array([start_h]), np.array([end_h]), amounts)
         self.rows.append(
             (regime, agent, activity, model_id, hardware, start_h, end_h, *amounts.tolist())
@@ -78,6 +80,7 @@ class Ledger:
         flop: FloatArray,
         queries: FloatArray | None = None,
         tokens: FloatArray | None = None,
+        derivatives: FloatArray | None = None,
     ) -> None:
         """Append many intervals sharing their labels, given as arrays of equal length."""
         n = len(start_h)
@@ -89,6 +92,7 @@ class Ledger:
             flop,
             zeros if queries is None else queries,
             zeros if tokens is None else tokens,
+            zeros if derivatives is None else derivatives,
         ]
         arrays = [np.array(v, dtype=np.float64) for v in numbers]
         if any(a.shape != (n,) for a in arrays):

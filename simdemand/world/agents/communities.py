@@ -7,7 +7,7 @@ by technique, and draws each derivative's tokens, hence its FLOP and GPU-hours f
 in simdemand/costs.py. Derivatives that become bases for others, or that are big against their
 family's pretraining, are released as models of their own, each with one job row. The others
 are charged in one job row per family, technique and step, whose model_id is ``ROOT~TECHNIQUE``.
-Every post-training row's ``queries`` column holds the number of derivatives it stands for.
+Every post-training row's ``derivatives`` column holds the number of derivatives it stands for.
 
 Random streams: ``community:NAME`` (counts, tokens, timing), ``community:NAME:popularity`` (one
 draw per base, so a base's appeal does not depend on the draws made before its release) and
@@ -466,7 +466,7 @@ class Community:
             float(batch.end_h[i]),
             float(batch.charge * batch.gpu_hours[i]),
             float(batch.charge * batch.flop[i]),
-            queries=1.0,
+            derivatives=1.0,
             tokens=float(batch.tokens[i]),
         )
         model = ModelRecord(
@@ -562,7 +562,7 @@ class Community:
                     end,
                     gpu_hours,
                     flop,
-                    queries=number,
+                    derivatives=number,
                     tokens=tokens,
                 )
         self.rows = {}
