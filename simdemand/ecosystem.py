@@ -81,7 +81,7 @@ def attribute(jobs: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
     """Post-training rows with the root and depth of the derivatives each stands for."""
     post = jobs.loc[jobs["regime"] == REGIME, ["model_id", "gpu_hours", "flop", "derivatives"]]
     ids = post["model_id"].astype(str)
-    named = ids.str.rpartition(SEPARATOR)[0]
+    named = ids.str.rpartition(SEPARATOR)[0] if len(ids) else ids
     aggregated = ids.str.contains(SEPARATOR, regex=False) & named.isin(tree.index)
     owner = ids.where(~aggregated, named)
     known = owner.isin(tree.index)

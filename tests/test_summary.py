@@ -89,3 +89,15 @@ def test_summary_refuses_a_folder_without_results(tmp_path: Path, runner: CliRun
     result = runner.invoke(app, ["summary", str(tmp_path)])
     assert result.exit_code == 2
     assert "not a results folder" in result.stderr
+
+
+def test_ecosystem_summary_without_post_training(tiny: Path) -> None:
+    """A run with bases but no derivatives gives zero counts and ratios, not an error."""
+    from simdemand import load_scenario, simulate
+    from simdemand.ecosystem import ecosystem_summary
+
+    results = simulate(load_scenario(tiny))
+    bases = ecosystem_summary(results.models.to_pandas(), results.jobs.to_pandas())
+    assert len(bases) > 0
+    assert (bases["derivatives"] == 0).all()
+    assert (bases["ratio"] == 0).all()

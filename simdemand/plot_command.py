@@ -1,0 +1,76 @@
+"""`simdemand plot RUN`: draw one of the core figures of a results folder into a PNG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+KIND_NAMES = (
+    "regimes",
+    "growth",
+    "cumulative",
+    "hardware",
+    "daily",
+    "models",
+    "ecosystem",
+    "queries",
+)
+KIND_HELP = (
+    "Figure: regimes (GPU-hours, energy, cost stacked by regime), growth (log scale), "
+    "cumulative, hardware, daily (hourly runs), models (vs Epoch AI), ecosystem "
+    "(post-training per base), queries (test-time compute per query class)."
+)
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def stop(message: str) -> typer.Exit:
+    """Print one error line to stderr and return the exit (status 2) to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(2)
+
+
+def save_atomically(fig: Figure, out: Path) -> None:
+    """Save a Figure next to `out` under a temporary name, then rename it into place."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        fig.savefig(tmp, format=out.suffix.lstrip(".").lower())
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def plot(
+    run: Annotated[Path, typer.Argument(help="Results folder written by `simdemand run`.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Image file (.png, .svg, .pdf); RUN/<kind>.png.")
+    ] = None,
+    kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)] = "regimes",
+) -> None:
+    """Draw a figure of a run (matplotlib, Agg) and write it as an image."""
+    if kind not in KIND_NAMES:
+        raise stop(f"simdemand plot: unknown --kind {kind!r}; choose from {', '.join(KIND_NAMES)}")
+    target = out if out is not None else run / f"{kind}.png"
+    if target.suffix.lower() not in FORMATS:
+        raise stop(f"{target}: unknown image format; use {', '.join(FORMATS)}")
+    try:
+        from simdemand import plots
+    except ImportError as e:
+        raise stop(
+            f"simdemand plot: needs matplotlib ({e}); pip install 'simdemand[plot]'"
+        ) from None
+    try:
+        loaded = plots.load_run(run)
+    except (FileNotFoundError, OSError, ValueError) as e:
+        raise stop(str(e).splitlines()[0] if str(e) else f"{run}: unreadable run folder") from None
+    reason = plots.missing_data(loaded, kind)
+    if reason is not None:
+        raise stop(f"{run}: cannot draw --kind {kind}: {reason}")
+    save_atomically(plots.run_figure(loaded, kind), target)
+    typer.echo(str(target))
