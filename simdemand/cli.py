@@ -18,12 +18,15 @@ from rich.table import Table
 
 from simdemand.errors import InputError
 from simdemand.estimate import estimate_inference, estimate_training
+from simdemand.experiments.commands import sensitivity, sweep
 from simdemand.plot_command import plot
 from simdemand.scenario import Scenario, load_scenario, scenario_catalog
 from simdemand.simulate import Results, simulate
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.command()(plot)
+app.command()(sweep)
+app.command()(sensitivity)
 estimate_app = typer.Typer(no_args_is_help=True, help="Back-of-envelope cost calculators.")
 app.add_typer(estimate_app, name="estimate")
 out = Console()

@@ -1,0 +1,198 @@
+"""The `sweep` and `sensitivity` commands; simdemand.cli registers them with `app.command()`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from simdemand.errors import InputError
+from simdemand.experiments.design import Sweep, load_sweep
+from simdemand.experiments.executors import ExecutorError, ExecutorKind
+from simdemand.experiments.runner import Progress as ProgressCallback
+from simdemand.experiments.runner import SweepReport, run_sweep
+from simdemand.experiments.sensitivity import (
+    BadMetric,
+    Indices,
+    MissingRuns,
+    analyze,
+    check_design,
+    write_indices,
+)
+from simdemand.experiments.store import StoreError
+
+out = Console()
+err = Console(stderr=True)
+
+SweepFile = Annotated[Path, typer.Argument(help="Sweep TOML file.")]
+OutDir = Annotated[
+    Path | None, typer.Option("--out", help="Sweep folder (default runs/<sweep name>).")
+]
+Executor = Annotated[
+    ExecutorKind | None,
+    typer.Option(help="Where runs execute (default serial; dask when --scheduler is given)."),
+]
+Workers = Annotated[
+    int | None, typer.Option(min=1, help="Worker processes (default: the number of CPUs).")
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Address of a Dask scheduler, e.g. tcp://host:8786 (default: a local one)."),
+]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        "--resume", help="Continue the sweep in --out: skip finished runs, clean partial ones."
+    ),
+]
+
+
+def fail(lines: list[str], code: int = 2) -> typer.Exit:
+    """Print error lines to stderr and return the Exit to raise."""
+    for line in lines:
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def load_or_exit(path: Path) -> Sweep:
+    """Load a sweep file, or print its errors and exit with status 2."""
+    try:
+        return load_sweep(path)
+    except InputError as e:
+        raise fail(e.lines()) from None
+    except RuntimeError as e:
+        raise fail([f"{path}: {e}"]) from None
+
+
+def choose(executor: ExecutorKind | None, scheduler: str | None) -> ExecutorKind:
+    """The executor: as asked, else dask with a scheduler address, else serial."""
+    if scheduler is not None and executor not in (None, ExecutorKind.dask):
+        raise fail([f"--scheduler needs --executor dask (got {executor})"])
+    if executor is None:
+        return ExecutorKind.dask if scheduler is not None else ExecutorKind.serial
+    return executor
+
+
+def execute_or_exit(
+    sweep: Sweep,
+    root: Path,
+    executor: ExecutorKind | None,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+) -> SweepReport:
+    """Run the sweep with a progress bar; exit 2 on an unusable folder or executor, 1 on
+    failed runs."""
+    kind = choose(executor, scheduler)
+    try:
+        with progress_bar(sweep.name) as update:
+            report = run_sweep(sweep, root, kind, workers, scheduler, resume, progress=update)
+    except (StoreError, ExecutorError) as e:
+        raise fail([str(e)]) from None
+    where = f"{kind}" + (f" x {workers}" if workers and kind != ExecutorKind.serial else "")
+    out.print(
+        f"{sweep.name}: {report.planned} runs in {report.root}: {report.done} new, "
+        f"{report.resumed} already finished; {where}, {report.wall_time_s:.1f} s",
+        soft_wrap=True,
+        highlight=False,
+    )
+    if report.failures:
+        lines = [f"{report.root}: {f.run.partition}: {f.error}" for f in report.failures]
+        lines.append(
+            f"{len(report.failures)} runs failed; fix the cause and run again with --resume"
+        )
+        raise fail(lines, code=1)
+    return report
+
+
+@contextmanager
+def progress_bar(name: str) -> Iterator[ProgressCallback | None]:
+    """Yield a progress callback over runs: a rich bar on a terminal, silence otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(f"sweeping {name}", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def sweep(
+    file: SweepFile,
+    out_dir: OutDir = None,
+    executor: Executor = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    resume: Resume = False,
+) -> None:
+    """Run a sweep: every scenario and replication, one hive partition per run."""
+    plan = load_or_exit(file)
+    execute_or_exit(plan, out_dir or default_out(plan), executor, workers, scheduler, resume)
+
+
+def sensitivity(
+    file: SweepFile,
+    out_dir: OutDir = None,
+    executor: Executor = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    resume: Resume = False,
+    run: Annotated[
+        bool, typer.Option(help="Run the design first (--no-run: analyse --out as it is).")
+    ] = True,
+) -> None:
+    """Run a Sobol or Morris design and print and write the indices of its metric."""
+    plan = load_or_exit(file)
+    try:
+        check_design(plan)
+    except InputError as e:
+        raise fail(e.lines()) from None
+    root = out_dir or default_out(plan)
+    if run:
+        execute_or_exit(plan, root, executor, workers, scheduler, resume)
+    try:
+        indices = analyze(plan, root)
+    except (MissingRuns, BadMetric, StoreError) as e:
+        raise fail([str(e)]) from None
+    csv, _ = write_indices(indices, root)
+    show(indices, plan.name, csv)
+
+
+def default_out(plan: Sweep) -> Path:
+    """The default sweep folder: runs/<sweep name>."""
+    return Path("runs") / plan.name
+
+
+def show(indices: Indices, name: str, csv: Path) -> None:
+    """Print the indices, most influential parameter first."""
+    table = Table(title=f"{name}: {indices.method} indices of {indices.metric.describe()}")
+    for col in indices.table.columns:
+        left = col == "parameter"
+        table.add_column(str(col), justify="left" if left else "right", no_wrap=left)
+    for row in indices.table.itertuples(index=False):
+        table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+    wide = Console(width=max(out.width, 200)) if not out.is_terminal else out
+    wide.print(table)
+    out.print(
+        f"{indices.runs} runs; indices in {csv} and {csv.with_suffix('.json')}", soft_wrap=True
+    )

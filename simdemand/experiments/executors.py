@@ -1,0 +1,231 @@
+"""Executors: run the runs of a sweep in this process, in a process pool, or on Dask."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simdemand.experiments.design import RunSpec
+from simdemand.results.writer import TABLES, write_results
+from simdemand.simulate import scenario_hash, simulate
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+IN_FLIGHT_PER_WORKER = 4
+
+
+class ExecutorError(RuntimeError):
+    """An executor that cannot start: a missing library or an unreachable scheduler."""
+
+
+class ExecutorKind(StrEnum):
+    """Where runs execute."""
+
+    serial = "serial"
+    processes = "processes"
+    dask = "dask"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What a finished run reports back: small, never its tables."""
+
+    scenario_id: str
+    replication: int
+    seed: int
+    values: dict[str, Any]
+    scenario_sha256: str
+    rows: dict[str, int]
+    wall_time_s: float
+
+    def manifest(self) -> dict[str, Any]:
+        """The run's line in manifest.jsonl."""
+        return {
+            "scenario": self.scenario_id,
+            "replication": self.replication,
+            "seed": self.seed,
+            "parameters": self.values,
+            "scenario_sha256": self.scenario_sha256,
+            "rows": self.rows,
+            "wall_time_s": round(self.wall_time_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """A run that raised: which one and why."""
+
+    run: RunSpec
+    error: str
+
+
+Outcome = RunRecord | RunFailure
+
+
+def run_one(run: RunSpec, root: str) -> RunRecord:
+    """Simulate one run and write its folder atomically under `root`; return its record."""
+    results = simulate(run.scenario)
+    write_results(results, Path(root) / run.partition, force=True)
+    return RunRecord(
+        scenario_id=run.scenario_id,
+        replication=run.replication,
+        seed=run.seed,
+        values=run.values,
+        scenario_sha256=scenario_hash(results.scenario),
+        rows={name: getattr(results, name).num_rows for name in TABLES},
+        wall_time_s=results.wall_time_s,
+    )
+
+
+def failure(run: RunSpec, error: BaseException) -> RunFailure:
+    """A failure with a one-line reason."""
+    return RunFailure(run, f"{type(error).__name__}: {error}")
+
+
+def run_serial(runs: Iterable[RunSpec], root: Path) -> Iterator[Outcome]:
+    """Run one after another in this process."""
+    for run in runs:
+        try:
+            yield run_one(run, str(root))
+        except Exception as e:  # a failed run is reported, the others go on
+            yield failure(run, e)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """A forkserver (spawn where there is none) with the simulator preloaded."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def run_pool(
+    pool: ProcessPoolExecutor, workers: int, runs: Iterable[RunSpec], root: Path
+) -> Iterator[Outcome]:
+    """Run on a local process pool, a few runs in flight per worker."""
+    pending: dict[Future[RunRecord], RunSpec] = {}
+    todo = iter(runs)
+    try:
+        while True:
+            for run in take(todo, workers * IN_FLIGHT_PER_WORKER - len(pending)):
+                pending[pool.submit(run_one, run, str(root))] = run
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                run = pending.pop(future)
+                error = future.exception()
+                yield failure(run, error) if error else future.result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def take(items: Iterator[RunSpec], n: int) -> list[RunSpec]:
+    """Up to `n` more items."""
+    return [item for _, item in zip(range(max(n, 0)), items, strict=False)]
+
+
+def task_key(run: RunSpec, token: str) -> str:
+    """A Dask key unique to this run of this sweep invocation (no de-duplication)."""
+    return f"simdemand-run-{token}-{run.scenario_id}-r{run.replication}"
+
+
+@contextmanager
+def dask_client(workers: int, scheduler: str | None) -> Iterator[Client]:
+    """A client of the scheduler at `scheduler`, or of a new LocalCluster of worker processes."""
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ExecutorError("the dask executor needs: pip install 'simdemand[sweep]'") from None
+    if scheduler is not None:
+        try:
+            remote = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+        with remote as client:
+            yield client
+        return
+    quiet = {"distributed.worker.profile.enabled": False}  # sampling slows pure-Python runs
+    with (
+        dask.config.set(quiet),
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
+    ):
+        yield client
+
+
+def submit_dask(
+    client: Client, runs: Iterable[RunSpec], root: Path, workers: int
+) -> Iterator[Outcome]:
+    """Keep a few runs per worker thread in flight, each under its own key; yield as they end."""
+    from distributed import Future as DaskFuture
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex[:8]
+    slots = sum(client.nthreads().values()) or workers  # type: ignore[no-untyped-call]
+    todo = iter(runs)
+    pending: dict[str, tuple[RunSpec, DaskFuture[RunRecord]]] = {}
+    finished = as_completed()  # type: ignore[no-untyped-call]
+
+    def submit(batch: list[RunSpec]) -> None:
+        """Send runs to the cluster."""
+        for run in batch:
+            key = task_key(run, token)
+            future = client.submit(run_one, run, str(root), key=key, pure=False)
+            pending[key] = (run, future)
+            finished.add(future)  # type: ignore[no-untyped-call]
+
+    submit(take(todo, slots * IN_FLIGHT_PER_WORKER))
+    try:
+        for future in finished:
+            run, _ = pending.pop(future.key)
+            if future.status == "finished":
+                yield future.result()
+            else:
+                error = future.exception() if future.status == "error" else None
+                yield failure(run, error or RuntimeError(f"the Dask task was {future.status}"))
+            future.release()
+            submit(take(todo, 1))
+    finally:
+        if pending:
+            client.cancel([f for _, f in pending.values()], force=True)  # type: ignore[no-untyped-call]
+
+
+RunAll = Callable[[Iterable[RunSpec], Path], Iterator[Outcome]]
+
+
+@contextmanager
+def start_executor(
+    kind: ExecutorKind = ExecutorKind.serial,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Client | None = None,
+) -> Iterator[RunAll]:
+    """Start the chosen executor (a pool, a cluster, a connection) and yield a function that
+    runs runs under a folder and yields each outcome as it finishes."""
+    count = workers or os.cpu_count() or 1
+    if kind == ExecutorKind.serial:
+        yield run_serial
+    elif kind == ExecutorKind.processes:
+        with ProcessPoolExecutor(max_workers=count, mp_context=pool_context()) as pool:
+            yield partial(run_pool, pool, count)
+    elif client is not None:
+        yield partial(submit_dask, client, workers=count)
+    else:
+        with dask_client(count, scheduler) as own:
+            yield partial(submit_dask, own, workers=count)
