@@ -245,13 +245,14 @@ def summary(
 ) -> None:
     """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
     from simdemand.summary import read_run, records, summarize
+    from simdemand.supply import read_supply
 
     missing = [
         n for n in ("timeseries", "jobs", "models") if not (run_dir / f"{n}.parquet").is_file()
     ]
     if missing:
         raise fail([f"{run_dir}: not a results folder (no {missing[0]}.parquet)"])
-    figures = summarize(*read_run(run_dir))
+    figures = summarize(*read_run(run_dir), fleet=read_supply(run_dir))
     if as_json:
         typer.echo(json.dumps(records(figures), indent=2))
         return
@@ -288,3 +289,8 @@ def summary(
         print_frame(pooled[columns], "Test-time: per query class, all cohorts (ratio to chat)")
         print_frame(tt["share_by_year"], "Test-time share of all GPU-hours")
         print_frame(tt["tokens_per_day_by_year"], "Tokens per day by cohort and class")
+    if "supply" in figures:
+        print_frame(figures["supply"], "Supply: demanded, served and unmet GPU-hours by regime")
+        columns = ["year", "hardware", "installed_gpus", "utilization", "power_mw", "energy_mwh"]
+        print_frame(figures["fleet"][columns], "Fleet: installed GPUs, utilization and power")
+        out.print(f"Pretraining clusters, waits: {figures['waits']}")

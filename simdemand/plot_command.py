@@ -20,11 +20,13 @@ KIND_NAMES = (
     "models",
     "ecosystem",
     "queries",
+    "supply",
 )
 KIND_HELP = (
     "Figure: regimes (GPU-hours, energy, cost stacked by regime), growth (log scale), "
     "cumulative, hardware, daily (hourly runs), models (vs Epoch AI), ecosystem "
-    "(post-training per base), queries (test-time compute per query class)."
+    "(post-training per base), queries (test-time compute per query class), supply (demand "
+    "against capacity and the unmet share; runs with a fleet)."
 )
 FORMATS = (".png", ".svg", ".pdf")
 

@@ -28,6 +28,8 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MultipleLocator, NullFormatter
 
+from simdemand.supply import read_supply
+
 REGIMES = ("pretraining", "post-training", "test-time")
 REGIME_COLORS = {"pretraining": "#3b6ea8", "post-training": "#e08a2c", "test-time": "#3a9a5b"}
 OTHER_COLORS = ("#8e44ad", "#c0392b", "#16a085", "#7f6000", "#d35400", "#2c3e50", "#7f7f7f")
@@ -100,6 +102,8 @@ class Run:
     jobs: pd.DataFrame
     models: pd.DataFrame
     manifest: dict[str, Any]
+    capacity: pd.DataFrame | None = None
+    fleet: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -117,7 +121,9 @@ def load_run(folder: str | Path) -> Run:
             raise FileNotFoundError(f"{folder}: not a simdemand run folder (no {name})")
     tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in ("timeseries", "jobs", "models")}
     manifest = json.loads((folder / "manifest.json").read_text())
-    return Run(folder=folder, manifest=manifest, **tables)
+    supply = read_supply(folder)
+    capacity, fleet = (supply[0], supply[1]) if supply is not None else (None, None)
+    return Run(folder=folder, manifest=manifest, capacity=capacity, fleet=fleet, **tables)
 
 
 # ---- axes, numbers and colours ---------------------------------------------------------------
@@ -783,11 +789,72 @@ def sobol_figure(indices: pd.DataFrame, output: str = "total GPU-hours") -> Figu
 # ---- figures of a run folder, by name --------------------------------------------------------
 
 
+def supply_figure(capacity: pd.DataFrame, fleet: pd.DataFrame, weights: dict[str, float]) -> Figure:
+    """Demand against capacity in H100-equivalent GPU-hours, and the unmet share by regime."""
+    fig = new_figure(rows=2, height=3.4)
+    top, bottom = fig.axes
+    bottom.sharex(top)
+    period = pick_period(capacity["time"])
+    scaled = capacity.assign(
+        **{
+            c: capacity[c] * capacity["hardware"].map(weights)
+            for c in ("demanded_gpu_hours", "served_gpu_hours", "unmet_gpu_hours")
+        }
+    )
+    served = per_period(scaled, "regime", "served_gpu_hours", period)
+    names = regime_order(list(served.columns))
+    top.stackplot(
+        served.index,
+        *(served[n] for n in names),
+        labels=[f"{n} served" for n in names],
+        colors=colors_for(names),
+        alpha=0.9,
+    )
+    wanted = per_period(scaled, "regime", "demanded_gpu_hours", period).sum(axis=1)
+    top.plot(wanted.index, wanted, color=TOTAL_COLOR, ls="--", lw=1.2, label="demanded")
+    installed = fleet.assign(
+        installed_gpu_hours=fleet["installed_gpu_hours"] * fleet["hardware"].map(weights)
+    )
+    capacity_line = per_period(installed, "pool", "installed_gpu_hours", period).sum(axis=1)
+    top.plot(capacity_line.index, capacity_line, color=FRONTIER_COLOR, lw=1.6, label="installed")
+    top.set_ylim(bottom=0)
+    ylabel = f"H100-equivalent GPU-hours per {period.noun}"
+    style_axes(top, "Demand against capacity", ylabel, dates=True, legend_loc="upper left")
+    unmet = per_period(scaled, "regime", "unmet_gpu_hours", period)
+    demanded = per_period(scaled, "regime", "demanded_gpu_hours", period)
+    share = 100.0 * (unmet / demanded.where(demanded > 0)).fillna(0.0)
+    for name, color in zip(names, colors_for(names), strict=True):
+        bottom.plot(share.index, share[name], color=color, lw=1.4, label=name)
+    bottom.set_ylim(0, 100)
+    style_axes(
+        bottom,
+        "Unmet share of demand by regime",
+        f"% of demand, per {period.noun}",
+        y_style="percent",
+        dates=True,
+        legend_loc="upper left",
+    )
+    return fig
+
+
 def run_figure(run: Run, kind: str) -> Figure:
     """The named figure of a run, titled with the run's name."""
     fig = KINDS[kind](run)
     fig.suptitle(f"simdemand run '{run.name}'", x=0.01, ha="left", fontsize=10, color="0.35")
     return fig
+
+
+def _supply_kind(run: Run) -> Figure:
+    """Demand against capacity, with H100-equivalents from the run's own catalog."""
+    from simdemand.results.capacity import weights
+    from simdemand.scenario.loader import scenario_catalog
+    from simdemand.scenario.schema import Scenario
+
+    if run.capacity is None or run.fleet is None:
+        raise ValueError(f"{run.folder}: no fleet tables")
+    scenario = Scenario.model_validate(run.manifest["scenario"], strict=False)
+    names = sorted(set(run.capacity["hardware"]) | set(run.fleet["hardware"]))
+    return supply_figure(run.capacity, run.fleet, weights(scenario_catalog(scenario), names))
 
 
 def _models_kind(run: Run) -> Figure:
@@ -808,6 +875,7 @@ KINDS: dict[str, Callable[[Run], Figure]] = {
     "models": _models_kind,
     "ecosystem": lambda r: ecosystem_figure(ecosystem_ratios(r.models, r.jobs, 365.0)),
     "queries": lambda r: query_figure(query_ratios(r.timeseries)),
+    "supply": lambda r: _supply_kind(r),
 }
 
 
@@ -825,4 +893,6 @@ def missing_data(run: Run, kind: str) -> str | None:
         return "no post-training rows"
     if kind == "queries" and "test-time" not in regimes:
         return "no test-time rows"
+    if kind == "supply" and (run.capacity is None or run.fleet is None):
+        return "no fleet (the scenario has no [fleet] section)"
     return None

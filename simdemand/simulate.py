@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from simdemand.results.capacity import Capacity, allocate
 from simdemand.results.grid import bin_edges
 from simdemand.results.tables import amounts, jobs_table, models_table, timeseries_table
 from simdemand.scenario.loader import scenario_catalog
@@ -35,6 +36,7 @@ class Results:
     models: pa.Table
     streams: dict[str, tuple[int, ...]]
     wall_time_s: float
+    capacity: Capacity | None = None
 
     def provenance(self) -> dict[str, str]:
         """Facts that identify the run, the same for every identical run (no wall time)."""
@@ -69,7 +71,7 @@ def build_world(scenario: Scenario) -> World:
         Cohort(world, name, cohort)
     for archetype, spec in scenario.labs.items():
         for i in range(1, spec.count + 1):
-            Lab(world, f"{archetype}-{i}", spec)
+            Lab(world, f"{archetype}-{i}", spec, archetype)
     return world
 
 
@@ -86,11 +88,18 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
             progress(world.now, horizon)
     intervals = clip(world.ledger.intervals(), 0.0, horizon)
     money = amounts(intervals, world.catalog, scenario.run.pue)
+    edges = bin_edges(scenario.run)
+    capacity = None
+    if world.fleet is not None:
+        capacity = allocate(
+            world.fleet, intervals, world.catalog, scenario.run.pue, edges, world.start
+        )
     return Results(
         scenario=scenario,
-        timeseries=timeseries_table(intervals, money, bin_edges(scenario.run), world.start),
+        timeseries=timeseries_table(intervals, money, edges, world.start),
         jobs=jobs_table(intervals, money, world.start),
         models=models_table(world.registry.models, world.start),
         streams=dict(world.streams.taken),
         wall_time_s=time.perf_counter() - began,
+        capacity=capacity,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from simdemand import ecosystem, testtime
+from simdemand import ecosystem, supply, testtime
 
 MATURE_DAYS = 365.0  # a base needs a year of derivatives before its ecosystem ratio is read
 
@@ -23,9 +23,17 @@ def regime_totals(timeseries: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def summarize(timeseries: pd.DataFrame, jobs: pd.DataFrame, models: pd.DataFrame) -> dict[str, Any]:
-    """Every headline table of a run, by name (pandas tables and plain numbers)."""
+def summarize(
+    timeseries: pd.DataFrame,
+    jobs: pd.DataFrame,
+    models: pd.DataFrame,
+    fleet: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> dict[str, Any]:
+    """Every headline table of a run, by name (pandas tables and plain numbers); `fleet` holds
+    the capacity, fleet and waits tables of a run with a fleet."""
     out: dict[str, Any] = {"regimes": regime_totals(timeseries)}
+    if fleet is not None:
+        out.update(supply.summarize(*fleet))
     if (jobs["regime"] == ecosystem.REGIME).any():
         bases = ecosystem.ecosystem_summary(models, jobs)
         out["ecosystem"] = bases

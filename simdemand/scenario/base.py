@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,3 +18,8 @@ class Strict(BaseModel):
     """Base for every scenario section: immutable, no unknown keys, no coercion, no NaN/inf."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def as_tuple(value: Any) -> Any:
+    """Accept a TOML array (a list) where the schema keeps an immutable tuple."""
+    return tuple(value) if isinstance(value, list) else value

@@ -101,9 +101,34 @@ def validate(raw: Raw, source: str) -> Scenario:
         for name, lab in scenario.labs.items()
         if lab.hardware is not None and lab.hardware not in catalog
     ]
+    errors += fleet_errors(scenario, catalog)
     if errors:
         raise InputError(source, errors)
     return scenario
+
+
+def fleet_errors(scenario: Scenario, catalog: Catalog) -> list[FieldError]:
+    """Field errors for a fleet naming hardware or lab archetypes the scenario lacks."""
+    fleet = scenario.fleet
+    if fleet is None:
+        return []
+    errors = [
+        FieldError(f"fleet.pools.{name}.labs", f"unknown lab archetype '{lab}'")
+        for name, pool in fleet.pools.items()
+        for lab in pool.labs
+        if lab not in scenario.labs
+    ]
+    errors += [
+        FieldError(f"fleet.deliveries.{i}.hardware", unknown_hardware(d.hardware, catalog))
+        for i, d in enumerate(fleet.deliveries)
+        if d.hardware not in catalog
+    ]
+    growth = fleet.growth
+    if growth is not None and growth.hardware != "newest" and growth.hardware not in catalog:
+        errors.append(
+            FieldError("fleet.growth.hardware", unknown_hardware(growth.hardware, catalog))
+        )
+    return errors
 
 
 def scenario_catalog(scenario: Scenario, source: str = "scenario") -> Catalog:

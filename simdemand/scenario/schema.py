@@ -16,6 +16,7 @@ from simdemand.scenario.base import (
     Strict,
 )
 from simdemand.scenario.communities import CommunitySpec
+from simdemand.scenario.fleet import FleetSpec
 from simdemand.scenario.users import CohortSpec
 
 Resolution = Literal["hour", "day", "week", "month"]
@@ -86,3 +87,4 @@ class Scenario(Strict):
     labs: dict[Name, LabArchetype] = Field(default_factory=dict)
     communities: dict[Name, CommunitySpec] = Field(default_factory=dict)
     users: dict[Name, CohortSpec] = Field(default_factory=dict)
+    fleet: FleetSpec | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -22,6 +22,7 @@ from simdemand.scenario.base import (
     Precision,
     Share,
     Strict,
+    as_tuple,
 )
 
 # Shares (class mix, time zones) must sum to 1 within this tolerance.
@@ -54,11 +55,6 @@ DEFAULT_INITIAL_ACTIVE_PARAMS = 37e9
 # Hardware: the same 180 days from catalog availability to use at scale as the labs' default.
 DEFAULT_MIGRATION_LAG_DAYS = 30.0
 DEFAULT_HARDWARE_LAG_DAYS = 180.0
-
-
-def as_tuple(value: Any) -> Any:
-    """Accept a TOML array (a list) where the schema keeps an immutable tuple."""
-    return tuple(value) if isinstance(value, list) else value
 
 
 Profile = Annotated[tuple[NonNegativeFloat, ...], BeforeValidator(as_tuple)]

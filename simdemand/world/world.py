@@ -9,12 +9,12 @@ import simpy
 
 from simdemand.catalog import Catalog
 from simdemand.scenario.schema import Scenario
+from simdemand.world.fleet import Fleet
 from simdemand.world.ledger import Ledger
 from simdemand.world.registry import Registry
 from simdemand.world.rng import Streams
-
-HOURS_PER_DAY = 24.0
-DAYS_PER_YEAR = 365.25
+from simdemand.world.units import DAYS_PER_YEAR as DAYS_PER_YEAR
+from simdemand.world.units import HOURS_PER_DAY as HOURS_PER_DAY
 
 
 class World:
@@ -29,6 +29,11 @@ class World:
         self.streams = Streams(scenario.run.seed)
         self.start = dt.datetime.combine(scenario.run.start, dt.time(), tzinfo=dt.UTC)
         self.horizon_h = scenario.run.horizon_hours
+        self.fleet: Fleet | None = None
+        if scenario.fleet is not None:
+            self.fleet = Fleet(
+                self.env, scenario.fleet, catalog, scenario.run.start, -warmup_h, self.horizon_h
+            )
 
     @property
     def now(self) -> float:

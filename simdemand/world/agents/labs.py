@@ -11,6 +11,7 @@ import simpy
 from simdemand import costs
 from simdemand.catalog import Hardware
 from simdemand.scenario.schema import LabArchetype
+from simdemand.world.fleet import Grant, Option
 from simdemand.world.registry import ModelRecord
 from simdemand.world.world import DAYS_PER_YEAR, HOURS_PER_DAY, World
 
@@ -21,6 +22,7 @@ SECONDS_PER_HOUR = 3600.0
 class RunPlan:
     """A pretraining run decided at one moment: its size, hardware, cluster and length."""
 
+    wanted_flop: float
     flop: float
     params: float
     active_params: float
@@ -36,9 +38,10 @@ class RunPlan:
 class Lab:
     """One lab: a Poisson stream of runs, each preceded by experiments and followed by a release."""
 
-    def __init__(self, world: World, name: str, spec: LabArchetype) -> None:
+    def __init__(self, world: World, name: str, spec: LabArchetype, archetype: str = "") -> None:
         self.world = world
         self.name = name
+        self.archetype = archetype
         self.spec = spec
         self.rng = world.rng(f"lab:{name}")
         self.runs = 0
@@ -66,10 +69,15 @@ class Lab:
         years = self.world.years_since(start_h, spec.reference_date)
         wanted = spec.compute_flop_at_reference * spec.compute_growth_per_year**years
         wanted *= math.exp(spec.compute_sigma * self.rng.standard_normal())
+        return self.size(wanted, start_h, self.hardware(start_h))
+
+    def size(self, wanted: float, start_h: float, hardware: Hardware) -> RunPlan:
+        """Fit a run of `wanted` FLOP starting at `start_h` to the cluster on `hardware`."""
+        spec = self.spec
+        years = self.world.years_since(start_h, spec.reference_date)
         cluster = max(
             1, round(spec.cluster_gpus_at_reference * spec.cluster_growth_per_year**years)
         )
-        hardware = self.hardware(start_h)
         precision = spec.precision if hardware.fp8_flop_per_s is not None else "bf16"
         peak = hardware.peak_flop_per_s(precision)
         min_s = spec.min_run_days * HOURS_PER_DAY * SECONDS_PER_HOUR
@@ -86,6 +94,7 @@ class Lab:
         active, params, tokens = self.sizing(flop)
         seconds = flop / (gpus * peak * util)
         return RunPlan(
+            wanted_flop=wanted,
             flop=flop,
             params=params,
             active_params=active,
@@ -114,7 +123,7 @@ class Lab:
         except LookupError:  # before the catalog's first generation: use the oldest one
             return min((catalog[n] for n in catalog.names), key=lambda hw: (hw.available, hw.name))
 
-    def train(self, plan: RunPlan, decided_h: float) -> Generator[simpy.Event, None, None]:
+    def train(self, plan: RunPlan, decided_h: float) -> Generator[simpy.Event, Grant, None]:
         """Run experiments, then the final run, then release the model after a lag."""
         self.runs += 1
         model_id = f"{self.name}/{self.runs}"
@@ -134,6 +143,17 @@ class Lab:
                 plan.gpu_hours * spec.experiments_multiple,
                 plan.flop * spec.experiments_multiple,
             )
+        if self.world.fleet is not None:
+            yield self.world.env.timeout(max(0.0, run_start_h - self.world.now))
+            asked_h = self.world.now
+            grant = yield self.world.fleet.reserve(
+                self.name, self.archetype, model_id, "final-run", self.options(plan, run_start_h)
+            )
+            plan, hw = grant.option.plan, grant.option.hardware
+            if self.world.now > asked_h:  # it waited: the run starts now
+                run_start_h = self.world.now
+            run_end_h = run_start_h + plan.days * HOURS_PER_DAY
+            release_h = run_end_h + spec.release_lag_days * HOURS_PER_DAY
         ledger.record(
             "pretraining",
             self.name,
@@ -163,6 +183,17 @@ class Lab:
                 technique="pretraining",
             )
         )
+
+    def options(self, plan: RunPlan, start_h: float) -> tuple[Option, ...]:
+        """The planned run, then the same run resized for each other generation the fleet has
+        (newest first), unless the lab pins its hardware."""
+        plans = [plan]
+        fleet = self.world.fleet
+        if fleet is not None and self.spec.hardware is None:
+            others = [self.world.catalog[n] for n in fleet.hardware if n != plan.hardware.name]
+            others.sort(key=lambda hw: (-hw.available.toordinal(), hw.name))
+            plans += [self.size(plan.wanted_flop, start_h, hw) for hw in others]
+        return tuple(Option(p.hardware.name, p.gpus, p.days * HOURS_PER_DAY, p) for p in plans)
 
 
 def warmup_hours(spec: LabArchetype) -> float:

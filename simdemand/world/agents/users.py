@@ -259,6 +259,8 @@ class Cohort:
     ) -> None:
         """Buffer a step's hourly amounts (classes x hours: GPU-hours, FLOP, queries, tokens)
         as intervals of `charge_hours`, flushing a class when its model or hardware changes."""
+        if self.world.fleet is not None:
+            self.world.fleet.note_test_time(labels[1], start_h, amounts[0].sum(axis=0))
         width = self.charge_hours
         summed = [a.reshape(len(self.classes), -1, width).sum(axis=2) for a in amounts]
         start = start_h + width * np.arange(summed[0].shape[1], dtype=np.float64)

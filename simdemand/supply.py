@@ -1,0 +1,76 @@
+"""Headline figures of the supply side: demand against capacity, unmet shares, waits, power."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+HOURS_PER_YEAR = 8766.0  # Julian year
+FILES = ("capacity", "fleet", "waits")
+
+
+def years(times: pd.Series) -> pd.Series:
+    """Calendar year of each UTC timestamp."""
+    return pd.to_datetime(times, utc=True).dt.year.rename("year")
+
+
+def unmet_by_year(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Demanded, served and unmet GPU-hours by year and regime, and the unmet share."""
+    sums = ["demanded_gpu_hours", "served_gpu_hours", "unmet_gpu_hours"]
+    table = capacity.groupby([years(capacity["time"]), "regime"])[sums].sum().reset_index()
+    wanted = table["demanded_gpu_hours"].where(table["demanded_gpu_hours"] > 0)
+    table["unmet_share"] = (table["unmet_gpu_hours"] / wanted).fillna(0.0)
+    return table
+
+
+def fleet_by_year(fleet: pd.DataFrame) -> pd.DataFrame:
+    """Mean installed and busy GPUs, utilization, mean power and energy by year and generation."""
+    year = years(fleet["time"])
+    sums = ["installed_gpu_hours", "used_gpu_hours", "energy_mwh", "cost_usd"]
+    table = fleet.groupby([year, "hardware"])[sums].sum().reset_index()
+    hours = fleet.groupby(year)["time"].nunique() * bin_hours(fleet["time"])
+    span = table["year"].map(hours)
+    table["installed_gpus"] = table["installed_gpu_hours"] / span
+    table["utilization"] = (table["used_gpu_hours"] / table["installed_gpu_hours"]).fillna(0.0)
+    table["power_mw"] = table["energy_mwh"] / span
+    return table
+
+
+def bin_hours(times: pd.Series) -> float:
+    """Width of the output bins in hours (from the two first distinct times; a year if one)."""
+    distinct = pd.to_datetime(times, utc=True).drop_duplicates().sort_values()
+    if len(distinct) < 2:
+        return HOURS_PER_YEAR
+    return float((distinct.iloc[1] - distinct.iloc[0]).total_seconds() / 3600.0)
+
+
+def wait_stats(waits: pd.DataFrame) -> dict[str, float]:
+    """How long pretraining runs waited for their clusters, in hours."""
+    hours = waits["wait_hours"]
+    return {
+        "runs": float(len(waits)),
+        "waited": float((hours > 0).sum()),
+        "never_started": float(waits["started"].isna().sum()),
+        "median_wait_hours": float(hours.median()) if len(waits) else 0.0,
+        "p90_wait_hours": float(hours.quantile(0.9)) if len(waits) else 0.0,
+        "max_wait_hours": float(hours.max()) if len(waits) else 0.0,
+    }
+
+
+def summarize(capacity: pd.DataFrame, fleet: pd.DataFrame, waits: pd.DataFrame) -> dict[str, Any]:
+    """The supply side's headline tables, by name."""
+    return {
+        "supply": unmet_by_year(capacity),
+        "fleet": fleet_by_year(fleet),
+        "waits": wait_stats(waits),
+    }
+
+
+def read_supply(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
+    """The capacity, fleet and waits tables of a run folder, or None if it had no fleet."""
+    if not all((folder / f"{name}.parquet").is_file() for name in FILES):
+        return None
+    capacity, fleet, waits = (pd.read_parquet(folder / f"{name}.parquet") for name in FILES)
+    return capacity, fleet, waits

@@ -1,0 +1,319 @@
+"""The fleet: installed GPUs by pool and generation, hour by hour, and cluster reservations.
+
+The installed base is a calendar of whole hours over the run (warm-up included): GPUs enter
+service on their delivery date and leave after the service life. A pretraining final run asks
+for a cluster (`reserve`); it is granted, first come first served, as soon as one pool that
+admits the lab has that many GPUs of one generation free for every hour of the run. Reservations
+are never pre-empted. When test-time comes first, a run must also leave room for the peak
+test-time demand of the last and next `headroom_hours`. Test-time, experiments and
+post-training are fluid: the allocator in :mod:`simdemand.results.capacity` serves them from
+what the reservations leave, after the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import simpy
+
+from simdemand.catalog import Catalog
+from simdemand.scenario.fleet import FleetSpec, Growth
+from simdemand.world.units import DAYS_PER_YEAR, HOURS_PER_DAY
+
+FloatArray = npt.NDArray[np.float64]
+
+QUARTERS_PER_YEAR = 4
+DAYS_PER_QUARTER = DAYS_PER_YEAR / QUARTERS_PER_YEAR
+# Capacity checks allow this much rounding slack, in GPUs.
+SLACK_GPUS = 1e-9
+
+
+@dataclass(frozen=True)
+class Batch:
+    """GPUs of one generation entering service at an hour (hours since the start)."""
+
+    hour: float
+    hardware: str
+    gpus: float
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to run a job: on `gpus` GPUs of `hardware` for `hours`; `plan` is the caller's."""
+
+    hardware: str
+    gpus: float
+    hours: float
+    plan: Any = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Where and when a reservation runs."""
+
+    option: Option
+    pool: str
+    start_h: float
+
+
+@dataclass
+class Request:
+    """A job waiting for a cluster."""
+
+    agent: str
+    archetype: str
+    model_id: str
+    activity: str
+    options: tuple[Option, ...]
+    requested_h: float
+    event: simpy.Event
+    can_fit: bool = True
+
+
+@dataclass(frozen=True)
+class Wait:
+    """How long a reservation waited; `start_h` is NaN if it never started in the run."""
+
+    agent: str
+    model_id: str
+    activity: str
+    hardware: str
+    pool: str
+    gpus: float
+    hours: float
+    requested_h: float
+    start_h: float
+
+
+@dataclass
+class Calendar:
+    """Hourly arrays over [first, last): installed GPUs, GPUs held (whole hours), GPU-hours run."""
+
+    installed: FloatArray
+    held: FloatArray = field(init=False)
+    served: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.held = np.zeros_like(self.installed)
+        self.served = np.zeros_like(self.installed)
+
+
+class Fleet:
+    """Pools of installed GPUs and the queue of pretraining runs waiting for a cluster."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: FleetSpec,
+        catalog: Catalog,
+        start: dt.date,
+        first_h: float,
+        horizon_h: float,
+    ) -> None:
+        self.env = env
+        self.spec = spec
+        self.catalog = catalog
+        self.first = math.floor(first_h)
+        self.hours = math.ceil(horizon_h) - self.first
+        self.calendars: dict[tuple[str, str], Calendar] = {}
+        batches = deliveries(spec, catalog, start, horizon_h)
+        for name, pool in spec.pools.items():
+            for batch in batches:
+                self.install(name, Batch(batch.hour, batch.hardware, batch.gpus * pool.share))
+        self.test_time: dict[str, FloatArray] = {}
+        self.queue: list[Request] = []
+        self.waits: list[Wait] = []
+        self.ticking = False
+
+    @property
+    def hardware(self) -> list[str]:
+        """Generations installed in any pool, sorted by name."""
+        return sorted({hw for _, hw in self.calendars})
+
+    def install(self, pool: str, batch: Batch) -> None:
+        """Add a batch to its pool's calendar from delivery to retirement."""
+        key = (pool, batch.hardware)
+        if key not in self.calendars:
+            self.calendars[key] = Calendar(np.zeros(self.hours))
+        life_h = self.spec.service_life_years * DAYS_PER_YEAR * HOURS_PER_DAY
+        lo, hi = self.index(batch.hour), self.index(batch.hour + life_h)
+        self.calendars[key].installed[lo:hi] += batch.gpus
+
+    def index(self, hour: float) -> int:
+        """Calendar index of the hour containing `hour`, clipped to the calendar."""
+        return min(max(math.floor(hour) - self.first, 0), self.hours)
+
+    def note_test_time(self, hardware: str, start_h: float, gpu_hours: FloatArray) -> None:
+        """Add a cohort's hourly test-time GPU-hours from `start_h` (a whole hour)."""
+        series = self.test_time.setdefault(hardware, np.zeros(self.hours))
+        lo = self.index(start_h)
+        hi = min(lo + len(gpu_hours), self.hours)
+        series[lo:hi] += gpu_hours[: hi - lo]
+
+    def reserve(
+        self, agent: str, archetype: str, model_id: str, activity: str, options: tuple[Option, ...]
+    ) -> simpy.Event:
+        """Queue a request for a cluster; the event's value is the Grant once it starts."""
+        request = Request(
+            agent, archetype, model_id, activity, options, self.env.now, self.env.event()
+        )
+        request.can_fit = any(self.ever_fits(request, option) for option in options)
+        self.queue.append(request)
+        self.dispatch()
+        if self.queue and not self.ticking:
+            self.ticking = True
+            self.env.process(self.tick())
+        return request.event
+
+    def tick(self) -> Generator[simpy.Event, None, None]:
+        """Retry the queue at every whole hour while something waits."""
+        while self.queue:
+            yield self.env.timeout(math.floor(self.env.now) + 1.0 - self.env.now)
+            self.dispatch()
+        self.ticking = False
+
+    def dispatch(self) -> None:
+        """Grant waiting requests in arrival order; one that could fit later blocks the rest."""
+        now = float(self.env.now)
+        for request in list(self.queue):
+            grant = self.place(request, now)
+            if grant is not None:
+                self.queue.remove(request)
+                self.hold(grant)
+                self.waits.append(wait(request, grant.option, grant.pool, now))
+                request.event.succeed(grant)
+            elif request.can_fit:
+                return
+
+    def pools_for(self, request: Request) -> list[str]:
+        """Pools that admit pretraining by this request's lab, in the scenario's order."""
+        return [
+            name
+            for name, pool in self.spec.pools.items()
+            if "pretraining" in pool.regimes and (not pool.labs or request.archetype in pool.labs)
+        ]
+
+    def place(self, request: Request, now: float) -> Grant | None:
+        """The first option and pool with room for the whole run from `now`, if any."""
+        for option in request.options:
+            for pool in self.pools_for(request):
+                if self.fits(pool, option, now):
+                    return Grant(option, pool, now)
+        return None
+
+    def fits(self, pool: str, option: Option, now: float) -> bool:
+        """True if `pool` has `option.gpus` of its hardware free for every hour of the run."""
+        calendar = self.calendars.get((pool, option.hardware))
+        lo = self.index(now)
+        if lo >= self.hours:
+            return True
+        if calendar is None:
+            return False
+        hi = max(self.index(math.ceil(now + option.hours)), lo + 1)
+        free = calendar.installed[lo:hi] - calendar.held[lo:hi]
+        room = free - self.headroom(pool, option.hardware, now)
+        return bool(np.all(room + SLACK_GPUS >= option.gpus))
+
+    def ever_fits(self, request: Request, option: Option) -> bool:
+        """True if some allowed pool ever has that many GPUs of the option's hardware installed."""
+        lo = self.index(float(self.env.now))
+        for pool in self.pools_for(request):
+            calendar = self.calendars.get((pool, option.hardware))
+            if calendar is not None and calendar.installed[lo:].max(initial=0.0) >= option.gpus:
+                return True
+        return False
+
+    def headroom(self, pool: str, hardware: str, now: float) -> float:
+        """GPUs to leave for test-time in `pool`: its share of the recent and coming peak."""
+        if self.spec.priority[0] != "test-time" or hardware not in self.test_time:
+            return 0.0
+        window = self.spec.headroom_hours
+        lo, hi = self.index(now - window), self.index(now + window)
+        peak = float(self.test_time[hardware][lo:hi].max(initial=0.0))
+        at = self.index(now)
+        serving = [name for name, spec in self.spec.pools.items() if "test-time" in spec.regimes]
+        if pool not in serving:
+            return 0.0
+        installed = {p: self.installed_at(p, hardware, at) for p in serving}
+        total = sum(installed.values())
+        return peak * installed[pool] / total if total > 0 else 0.0
+
+    def installed_at(self, pool: str, hardware: str, index: int) -> float:
+        """GPUs of `hardware` installed in `pool` at a calendar index."""
+        calendar = self.calendars.get((pool, hardware))
+        if calendar is None or index >= self.hours:
+            return 0.0
+        return float(calendar.installed[index])
+
+    def hold(self, grant: Grant) -> None:
+        """Mark a granted run's GPUs held (whole hours) and its GPU-hours run (exact)."""
+        calendar = self.calendars[(grant.pool, grant.option.hardware)]
+        start, end = grant.start_h, grant.start_h + grant.option.hours
+        lo = self.index(start)
+        hi = max(self.index(math.ceil(end)), lo + 1)
+        calendar.held[lo:hi] += grant.option.gpus
+        calendar.served += grant.option.gpus * overlap(start, end, self.first, self.hours)
+
+    def pending(self) -> list[Wait]:
+        """Requests still waiting, as waits that never started."""
+        return [wait(r, r.options[0], "", math.nan) for r in self.queue]
+
+
+def wait(request: Request, option: Option, pool: str, start_h: float) -> Wait:
+    """The wait record of a request granted (or not) with `option`."""
+    return Wait(
+        request.agent,
+        request.model_id,
+        request.activity,
+        option.hardware,
+        pool,
+        option.gpus,
+        option.hours,
+        request.requested_h,
+        start_h,
+    )
+
+
+def overlap(start: float, end: float, first: int, hours: int) -> FloatArray:
+    """Hours of [start, end) inside each calendar hour [first + i, first + i + 1)."""
+    edges = first + np.arange(hours + 1, dtype=np.float64)
+    inside = np.minimum(edges[1:], end) - np.maximum(edges[:-1], start)
+    hours_in: FloatArray = np.clip(inside, 0.0, 1.0)
+    return hours_in
+
+
+def deliveries(fleet: FleetSpec, catalog: Catalog, start: dt.date, horizon_h: float) -> list[Batch]:
+    """The listed deliveries and the growth law's quarterly ones, as batches."""
+    batches = [
+        Batch((d.date - start).days * HOURS_PER_DAY, d.hardware, float(d.gpus))
+        for d in fleet.deliveries
+    ]
+    if fleet.growth is not None:
+        batches += growth_batches(fleet.growth, catalog, start, horizon_h)
+    return batches
+
+
+def growth_batches(
+    growth: Growth, catalog: Catalog, start: dt.date, horizon_h: float
+) -> list[Batch]:
+    """Quarterly deliveries from `growth.start`, growing by `growth_per_year`, to its end."""
+    stop_h = horizon_h if growth.end is None else (growth.end - start).days * HOURS_PER_DAY
+    begin_h = (growth.start - start).days * HOURS_PER_DAY
+    batches = []
+    k = 0
+    while (hour := begin_h + k * DAYS_PER_QUARTER * HOURS_PER_DAY) < stop_h:
+        day = start + dt.timedelta(hours=hour)
+        if growth.hardware == "newest":
+            hardware = catalog.newest_available(day, growth.lag_days).name
+        else:
+            hardware = growth.hardware
+        gpus = growth.gpus_per_quarter * growth.growth_per_year ** (k / QUARTERS_PER_YEAR)
+        batches.append(Batch(hour, hardware, gpus))
+        k += 1
+    return batches

@@ -1,0 +1,362 @@
+"""The supply side: the installed base, cluster reservations, the fluid allocator and the
+invariants of the fleet's tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Generator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import simpy
+from typer.testing import CliRunner
+
+from simdemand import load_scenario, simulate, write_results
+from simdemand.catalog import load_catalog
+from simdemand.cli import app
+from simdemand.errors import InputError
+from simdemand.results.capacity import attribute, queue, weights
+from simdemand.scenario.fleet import FleetSpec
+from simdemand.simulate import Results
+from simdemand.world.fleet import Fleet, Grant, Option, growth_batches
+
+HERE = Path(__file__).parent
+FLEET = HERE / "scenarios" / "fleet.toml"
+ROOT = HERE.parent
+HOURS_PER_QUARTER = 365.25 / 4 * 24
+
+
+@pytest.fixture(scope="module")
+def fleet_run() -> Results:
+    """The fleet test scenario, run once for the module."""
+    return simulate(load_scenario(FLEET))
+
+
+def small_fleet(
+    env: simpy.Environment, gpus: int = 100, life_years: float = 5.0, priority: str = "test"
+) -> Fleet:
+    """A fleet of H100s delivered at hour 0, one pool open to every regime."""
+    order = ["test-time", "pretraining", "post-training"]
+    if priority != "test":
+        order = ["pretraining", "test-time", "post-training"]
+    spec = FleetSpec.model_validate(
+        {
+            "deliveries": [{"date": dt.date(2025, 1, 1), "hardware": "H100-SXM", "gpus": gpus}],
+            "pools": {"all": {"share": 1.0}},
+            "service_life_years": life_years,
+            "priority": order,
+        }
+    )
+    return Fleet(env, spec, load_catalog(), dt.date(2025, 1, 1), 0.0, 24.0 * 365)
+
+
+def ask(
+    env: simpy.Environment,
+    fleet: Fleet,
+    at_h: float,
+    gpus: float,
+    hours: float,
+    log: list[tuple[float, float]],
+) -> Generator[simpy.Event, Grant, None]:
+    """A process asking for a cluster at `at_h` and logging when it starts."""
+    yield env.timeout(at_h)
+    options = (Option("H100-SXM", gpus, hours),)
+    grant = yield fleet.reserve("lab-1", "lab", f"m{gpus}", "final-run", options)
+    assert grant.option.gpus == gpus
+    log.append((gpus, env.now))
+
+
+# --- the installed base -----------------------------------------------------------------------
+
+
+def test_growth_law_delivers_quarterly_and_grows() -> None:
+    """gpus x growth^(k/4) each quarter k; 'newest' picks the catalog's newest generation."""
+    spec = FleetSpec.model_validate(
+        {
+            "growth": {
+                "start": dt.date(2025, 6, 1),
+                "gpus_per_quarter": 1000.0,
+                "growth_per_year": 16.0,
+            },
+            "pools": {"all": {"share": 1.0}},
+        }
+    )
+    assert spec.growth is not None
+    batches = growth_batches(spec.growth, load_catalog(), dt.date(2025, 1, 1), 24.0 * 365)
+    assert [b.gpus for b in batches] == pytest.approx([1000.0, 2000.0, 4000.0])
+    assert [b.hardware for b in batches] == ["GB200"] * 3
+    assert batches[1].hour - batches[0].hour == pytest.approx(HOURS_PER_QUARTER)
+
+
+def test_gpus_retire_after_their_service_life() -> None:
+    env = simpy.Environment()
+    fleet = small_fleet(env, gpus=100, life_years=0.5)
+    installed = fleet.calendars[("all", "H100-SXM")].installed
+    life_h = 0.5 * 365.25 * 24
+    assert installed[0] == 100
+    assert installed[math.floor(life_h) - 1] == 100
+    assert installed[math.floor(life_h) + 1] == 0
+
+
+def test_pool_shares_split_each_delivery(fleet_run: Results) -> None:
+    assert fleet_run.capacity is not None
+    table = fleet_run.capacity.fleet.to_pandas()
+    first = table[table.time == table.time.min()].set_index("pool").installed_gpu_hours
+    assert first["own"] == pytest.approx(first["cloud"])  # shares 0.5 and 0.5
+
+
+# --- reservations -----------------------------------------------------------------------------
+
+
+def test_reservations_wait_first_come_first_served() -> None:
+    """80 GPUs run [0, 10); 50 asked at 1 wait to hour 10; 10 asked at 2 fit at once but queue
+    behind the 50 (a contiguous cluster is not overtaken); 500 can never fit and blocks nobody."""
+    env = simpy.Environment()
+    fleet = small_fleet(env)
+    log: list[tuple[float, float]] = []
+    for at, gpus, hours in ((0.0, 80, 10.0), (1.0, 50, 5.0), (1.5, 500, 5.0), (2.0, 10, 5.0)):
+        env.process(ask(env, fleet, at, gpus, hours, log))
+    env.run(until=100)
+    assert log == [(80, 0.0), (50, 10.0), (10, 10.0)]
+    assert [w.start_h for w in fleet.waits] == [0.0, 10.0, 10.0]
+    assert [w.gpus for w in fleet.pending()] == [500]
+
+
+def test_test_time_headroom_delays_runs_only_when_test_time_comes_first() -> None:
+    """With 60 GPUs of test-time at hour 0, a 50-GPU run fits only if pretraining comes first."""
+    starts = {}
+    for priority in ("test", "pretraining"):
+        env = simpy.Environment()
+        fleet = small_fleet(env, priority=priority)
+        fleet.note_test_time("H100-SXM", 0.0, np.array([60.0]))
+        log: list[tuple[float, float]] = []
+        env.process(ask(env, fleet, 0.5, 50, 5.0, log))
+        env.run(until=100)
+        starts[priority] = log[0][1]
+    assert starts == {"pretraining": 0.5, "test": 25.0}
+
+
+# --- the fluid queue --------------------------------------------------------------------------
+
+
+def test_queue_without_delay_serves_what_fits_and_loses_the_rest() -> None:
+    served, lost = queue(np.array([5.0, 1.0]), np.array([2.0, 2.0]), 0.0)
+    assert served.tolist() == [2.0, 1.0]
+    assert lost.tolist() == [3.0, 0.0]
+
+
+def test_unbounded_queue_carries_work_forward() -> None:
+    served, lost = queue(np.array([5.0, 0.0, 0.0, 1.0]), np.array([2.0, 2.0, 2.0, 2.0]), math.inf)
+    assert served.tolist() == [2.0, 2.0, 1.0, 1.0]
+    assert lost.tolist() == [0.0] * 4
+
+
+def test_bounded_queue_loses_work_older_than_the_delay() -> None:
+    """Work of hour 0 may run in hours 0 and 1; what is left at the end of hour 1 is lost."""
+    served, lost = queue(np.array([5.0, 0.0, 0.0]), np.array([2.0, 2.0, 2.0]), 1.0)
+    assert served.tolist() == [2.0, 2.0, 0.0]
+    assert lost.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_attribution_is_first_come_first_served_across_generations() -> None:
+    """A's 2 units arrive first, B's 2 next; 1 unit is served per hour: A runs, B is lost at
+    the end (still waiting at the last hour)."""
+    demand = {"A": np.array([2.0, 0.0]), "B": np.array([0.0, 2.0])}
+    flows = attribute(demand, np.array([1.0, 1.0]), np.zeros(2))
+    assert flows["A"].served.tolist() == [1.0, 1.0]
+    assert flows["B"].served.tolist() == [0.0, 0.0]
+    assert flows["B"].unmet.tolist() == [0.0, 2.0]
+    assert flows["A"].queued.tolist() == [1.0, 0.0]
+
+
+def test_h100_equivalents_weigh_by_dense_bf16_peak() -> None:
+    w = weights(load_catalog(), ["H100-SXM", "A100-80GB", "B200"])
+    assert w == pytest.approx({"H100-SXM": 1.0, "A100-80GB": 312 / 989, "B200": 2250 / 989})
+
+
+# --- invariants of a run ----------------------------------------------------------------------
+
+
+def test_flows_are_conserved_bin_by_bin(fleet_run: Results) -> None:
+    """demanded + queued before = served + unmet + queued after, for every regime and
+    generation; nothing is negative."""
+    assert fleet_run.capacity is not None
+    table = fleet_run.capacity.capacity.to_pandas()
+    numbers = table.filter(like="_gpu_hours")
+    assert (numbers >= -1e-6).all().all()
+    for _, group in table.groupby(["regime", "hardware"]):
+        before = group.queued_gpu_hours.shift(fill_value=0.0)
+        balance = group.demanded_gpu_hours + before - group.served_gpu_hours
+        balance -= group.unmet_gpu_hours + group.queued_gpu_hours
+        assert np.allclose(balance, 0.0, atol=1e-6 * group.demanded_gpu_hours.max())
+
+
+def test_served_never_exceeds_installed(fleet_run: Results) -> None:
+    """Per pool and generation, and for all regimes together in H100-equivalents."""
+    assert fleet_run.capacity is not None
+    fleet = fleet_run.capacity.fleet.to_pandas()
+    assert (fleet.used_gpu_hours <= fleet.installed_gpu_hours * (1 + 1e-9) + 1e-6).all()
+    assert ((fleet.utilization >= 0) & (fleet.utilization <= 1 + 1e-9)).all()
+    capacity = fleet_run.capacity.capacity.to_pandas()
+    w = weights(load_catalog(), sorted(set(capacity.hardware) | set(fleet.hardware)))
+    served = (capacity.served_gpu_hours * capacity.hardware.map(w)).groupby(capacity.time).sum()
+    installed = (fleet.installed_gpu_hours * fleet.hardware.map(w)).groupby(fleet.time).sum()
+    assert (served <= installed.reindex(served.index) * (1 + 1e-9) + 1e-6).all()
+
+
+def test_demand_matches_the_demand_tables(fleet_run: Results) -> None:
+    """Test-time and post-training demand equal the timeseries; so does pretraining when no
+    run waited past the horizon."""
+    assert fleet_run.capacity is not None
+    capacity = fleet_run.capacity.capacity.to_pandas()
+    demand = capacity.groupby("regime").demanded_gpu_hours.sum()
+    series = fleet_run.timeseries.to_pandas().groupby("regime").gpu_hours.sum()
+    assert demand["test-time"] == pytest.approx(series["test-time"], rel=1e-9)
+    assert demand["post-training"] == pytest.approx(series["post-training"], rel=1e-9)
+
+
+def test_the_fleet_scenario_contends(fleet_run: Results) -> None:
+    """Runs wait for clusters, test-time goes unmet, post-training is squeezed."""
+    assert fleet_run.capacity is not None
+    waits = fleet_run.capacity.waits.to_pandas()
+    assert (waits.wait_hours > 24).sum() >= 2
+    unmet = fleet_run.capacity.capacity.to_pandas().groupby("regime").unmet_gpu_hours.sum()
+    assert (unmet > 0).all()
+
+
+def test_waiting_delays_releases(fleet_run: Results) -> None:
+    """A run that waited is released later than in the unconstrained run."""
+    scenario = load_scenario(FLEET)
+    free = simulate(scenario.model_copy(update={"fleet": None}))
+    assert fleet_run.capacity is not None
+    waits = fleet_run.capacity.waits.to_pandas()
+    waited = waits[(waits.wait_hours > 0) & waits.started.notna()].model_id
+    models = fleet_run.models.to_pandas().set_index("model_id").released
+    unconstrained = free.models.to_pandas().set_index("model_id").released
+    for model in waited:
+        assert models[model] > unconstrained[model]
+
+
+def test_a_fleet_that_never_binds_leaves_demand_unchanged(tmp_path: Path) -> None:
+    """A fleet far larger than demand gives the demand tables of a run without a fleet."""
+    huge = '[{date = 2024-01-01, hardware = "H100-SXM", gpus = 100000000}]'
+    scenario = load_scenario(FLEET, [f"fleet.deliveries={huge}", "fleet.service_life_years=10"])
+    constrained = simulate(scenario)
+    free = simulate(scenario.model_copy(update={"fleet": None}))
+    assert free.capacity is None
+    assert constrained.capacity is not None
+    assert (constrained.capacity.waits.to_pandas().wait_hours == 0).all()
+    pd.testing.assert_frame_equal(constrained.models.to_pandas(), free.models.to_pandas())
+    pd.testing.assert_frame_equal(
+        constrained.timeseries.to_pandas(),
+        free.timeseries.to_pandas(),
+        check_exact=False,
+        rtol=1e-12,
+    )
+    assert constrained.capacity.capacity.to_pandas().unmet_gpu_hours.sum() == 0.0
+
+
+def test_fleet_outputs_are_reproducible(fleet_run: Results) -> None:
+    again = simulate(load_scenario(FLEET))
+    assert again.capacity is not None
+    assert fleet_run.capacity is not None
+    for name in ("capacity", "fleet", "waits"):
+        assert getattr(again.capacity, name).equals(getattr(fleet_run.capacity, name))
+
+
+def test_fleet_tables_are_written_only_with_a_fleet(tmp_path: Path, fleet_run: Results) -> None:
+    out = write_results(fleet_run, tmp_path / "run")
+    assert {p.name for p in out.iterdir()} >= {"capacity.parquet", "fleet.parquet", "waits.parquet"}
+    tiny = simulate(load_scenario(HERE / "scenarios" / "tiny.toml"))
+    plain = write_results(tiny, tmp_path / "plain")
+    assert not (plain / "fleet.parquet").exists()
+
+
+# --- calibration ------------------------------------------------------------------------------
+
+
+def test_world_fleet_matches_epoch_chip_counts() -> None:
+    """scenarios/fleet.toml delivers, by the end of 2025, 13.7M H100-equivalents (within 5%)
+    drawing 8.6 GW of chip power (within 10%): Epoch AI's median cumulative estimate of Nvidia
+    AI chips, Q1 2022 - Q4 2025 (CALIBRATION.md, Energy)."""
+    scenario = load_scenario(ROOT / "scenarios" / "fleet.toml")
+    assert scenario.fleet is not None
+    catalog = load_catalog()
+    end = dt.date(2025, 12, 31)
+    delivered = [d for d in scenario.fleet.deliveries if d.date <= end]
+    units = sum(d.gpus for d in delivered)
+    h100e = sum(d.gpus * weights(catalog, [d.hardware])[d.hardware] for d in delivered)
+    watts = sum(d.gpus * catalog[d.hardware].tdp_w for d in delivered)
+    assert units == pytest.approx(10.5e6, rel=0.05)
+    assert h100e == pytest.approx(13.7e6, rel=0.05)
+    assert watts == pytest.approx(8.6e9, rel=0.10)
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "path"),
+    [
+        (
+            'fleet.deliveries=[{date = 2024-01-01, hardware = "H900", gpus = 1}]',
+            "fleet.deliveries.0.hardware",
+        ),
+        ("fleet.pools.own.labs=['nobody']", "fleet.pools.own.labs"),
+        ("fleet.pools.cloud.share=0.6", "fleet"),
+        ("fleet.priority=['post-training', 'test-time', 'pretraining']", "fleet"),
+        ("fleet.pools.cloud.regimes=[]", "fleet.pools.cloud"),
+        ("fleet.growth.end=2020-01-01", "fleet.growth"),
+        ("fleet.service_life_years=0", "fleet.service_life_years"),
+    ],
+)
+def test_bad_fleets_are_rejected_naming_the_field(override: str, path: str) -> None:
+    with pytest.raises(InputError) as caught:
+        load_scenario(FLEET, [override])
+    assert any(e.path == path for e in caught.value.errors), caught.value.errors
+
+
+def test_cli_refuses_a_bad_fleet_and_writes_nothing(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["run", str(FLEET), "--out", str(out), "--set", "fleet.pools.cloud.share=0.9"]
+    )
+    assert result.exit_code == 2
+    assert "fleet" in result.output
+    assert not out.exists()
+
+
+# --- summary and plot -------------------------------------------------------------------------
+
+
+def test_summary_and_plot_show_the_supply_side(
+    tmp_path: Path, fleet_run: Results, runner: CliRunner
+) -> None:
+    folder = write_results(fleet_run, tmp_path / "run")
+    result = runner.invoke(app, ["summary", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    supply = pd.DataFrame(figures["supply"])
+    capacity = fleet_run.capacity.capacity.to_pandas() if fleet_run.capacity else None
+    assert capacity is not None
+    assert supply.unmet_gpu_hours.sum() == pytest.approx(capacity.unmet_gpu_hours.sum())
+    waits = fleet_run.capacity.waits.to_pandas() if fleet_run.capacity else None
+    assert waits is not None
+    assert figures["waits"]["never_started"] == waits.started.isna().sum() > 0
+    image = tmp_path / "supply.png"
+    result = runner.invoke(app, ["plot", str(folder), "--kind", "supply", "--out", str(image)])
+    assert result.exit_code == 0, result.output
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_supply_plot_of_a_run_without_fleet_is_refused(tmp_path: Path, runner: CliRunner) -> None:
+    folder = write_results(
+        simulate(load_scenario(HERE / "scenarios" / "tiny.toml")), tmp_path / "r"
+    )
+    result = runner.invoke(app, ["plot", str(folder), "--kind", "supply"])
+    assert result.exit_code == 2
+    assert "no fleet" in result.output
