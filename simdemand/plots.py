@@ -846,9 +846,9 @@ def run_figure(run: Run, kind: str) -> Figure:
 
 def _supply_kind(run: Run) -> Figure:
     """Demand against capacity, with H100-equivalents from the run's own catalog."""
-    from simdemand.results.capacity import weights
     from simdemand.scenario.loader import scenario_catalog
     from simdemand.scenario.schema import Scenario
+    from simdemand.world.fleet import weights
 
     if run.capacity is None or run.fleet is None:
         raise ValueError(f"{run.folder}: no fleet tables")

@@ -19,10 +19,10 @@ from simdemand import load_scenario, simulate, write_results
 from simdemand.catalog import load_catalog
 from simdemand.cli import app
 from simdemand.errors import InputError
-from simdemand.results.capacity import attribute, queue, weights
+from simdemand.results.capacity import attribute, queue
 from simdemand.scenario.fleet import FleetSpec
 from simdemand.simulate import Results
-from simdemand.world.fleet import Fleet, Grant, Option, growth_batches
+from simdemand.world.fleet import Fleet, Grant, Option, growth_batches, weights
 
 HERE = Path(__file__).parent
 FLEET = HERE / "scenarios" / "fleet.toml"
@@ -294,6 +294,28 @@ def test_world_fleet_matches_epoch_chip_counts() -> None:
     assert units == pytest.approx(10.5e6, rel=0.05)
     assert h100e == pytest.approx(13.7e6, rel=0.05)
     assert watts == pytest.approx(8.6e9, rel=0.10)
+
+
+def test_baseline_2025_energy_sits_within_public_data_centre_figures() -> None:
+    """The baseline's 2025 energy lies between a twentieth of what the calibrated world fleet
+    (scenarios/fleet.toml, tracking Epoch AI's chip counts) could draw running flat out in 2025
+    and that ceiling itself, which in turn lies below the world's data-centre use (415 TWh in
+    2024, IEA; CALIBRATION.md, Energy): the modelled agents are a large minority of AI demand."""
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.toml", ["run.end=2026-01-01"])
+    series = simulate(baseline).timeseries.to_pandas()
+    used_twh = series.energy_mwh.sum() / 1e6
+    world = load_scenario(ROOT / "scenarios" / "fleet.toml")
+    assert world.fleet is not None
+    catalog = load_catalog()
+    begin, end = dt.date(2025, 1, 1), dt.date(2026, 1, 1)
+    ceiling_wh = sum(
+        d.gpus * catalog[d.hardware].tdp_w * (end - max(d.date, begin)).days * 24.0
+        for d in world.fleet.deliveries
+        if d.date < end
+    )
+    ceiling_twh = ceiling_wh * baseline.run.pue / 1e12
+    assert ceiling_twh < 415.0
+    assert ceiling_twh / 20 < used_twh < ceiling_twh
 
 
 # --- bad input --------------------------------------------------------------------------------

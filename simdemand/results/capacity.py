@@ -31,14 +31,11 @@ from simdemand import costs
 from simdemand.catalog import Catalog
 from simdemand.results.binning import split
 from simdemand.results.tables import field, timestamps
-from simdemand.world.fleet import Fleet, overlap
+from simdemand.world.fleet import Fleet, overlap, weights
 from simdemand.world.ledger import Intervals
 
 FloatArray = npt.NDArray[np.float64]
 
-# H100-equivalents weigh a GPU by its dense BF16 peak against the H100 SXM's, as Epoch AI's
-# cumulative chip counts do (CALIBRATION.md, Energy).
-REFERENCE_HARDWARE = "H100-SXM"
 FLUID = {"test-time": "test-time", "pretraining": "experiments", "post-training": "post-training"}
 
 CAPACITY = pa.schema(
@@ -112,12 +109,6 @@ class Capacity:
     capacity: pa.Table
     fleet: pa.Table
     waits: pa.Table
-
-
-def weights(catalog: Catalog, names: list[str]) -> dict[str, float]:
-    """H100-equivalents per GPU of each named generation."""
-    reference = catalog[REFERENCE_HARDWARE].bf16_flop_per_s
-    return {name: catalog[name].bf16_flop_per_s / reference for name in names}
 
 
 def hourly(iv: Intervals, mask: npt.NDArray[np.bool_], hours: int) -> dict[str, FloatArray]:

@@ -28,6 +28,9 @@ from simdemand.world.units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 FloatArray = npt.NDArray[np.float64]
 
+# H100-equivalents weigh a GPU by its dense BF16 peak against the H100 SXM's, as Epoch AI's
+# cumulative chip counts do (CALIBRATION.md, Energy).
+REFERENCE_HARDWARE = "H100-SXM"
 QUARTERS_PER_YEAR = 4
 DAYS_PER_QUARTER = DAYS_PER_YEAR / QUARTERS_PER_YEAR
 # Capacity checks allow this much rounding slack, in GPUs.
@@ -126,7 +129,12 @@ class Fleet:
         for name, pool in spec.pools.items():
             for batch in batches:
                 self.install(name, Batch(batch.hour, batch.hardware, batch.gpus * pool.share))
+        self.weight = weights(catalog, list(catalog.names))
+        self.free_e = {pool: np.zeros(self.hours) for pool in spec.pools}
+        for (name, hw), calendar in self.calendars.items():
+            self.free_e[name] += calendar.installed * self.weight[hw]
         self.test_time: dict[str, FloatArray] = {}
+        self.test_time_e = np.zeros(self.hours)
         self.queue: list[Request] = []
         self.waits: list[Wait] = []
         self.ticking = False
@@ -155,6 +163,7 @@ class Fleet:
         lo = self.index(start_h)
         hi = min(lo + len(gpu_hours), self.hours)
         series[lo:hi] += gpu_hours[: hi - lo]
+        self.test_time_e[lo:hi] += gpu_hours[: hi - lo] * self.weight[hardware]
 
     def reserve(
         self, agent: str, archetype: str, model_id: str, activity: str, options: tuple[Option, ...]
@@ -216,9 +225,12 @@ class Fleet:
         if calendar is None:
             return False
         hi = max(self.index(math.ceil(now + option.hours)), lo + 1)
-        free = calendar.installed[lo:hi] - calendar.held[lo:hi]
-        room = free - self.headroom(pool, option.hardware, now)
-        return bool(np.all(room + SLACK_GPUS >= option.gpus))
+        room = float((calendar.installed[lo:hi] - calendar.held[lo:hi]).min()) + SLACK_GPUS
+        if room < option.gpus:
+            return False
+        need_e = option.gpus * self.weight[option.hardware]
+        room_e = float(self.free_e[pool][lo:hi].min()) + SLACK_GPUS
+        return room_e - self.headroom(pool, now) >= need_e
 
     def ever_fits(self, request: Request, option: Option) -> bool:
         """True if some allowed pool ever has that many GPUs of the option's hardware installed."""
@@ -229,27 +241,27 @@ class Fleet:
                 return True
         return False
 
-    def headroom(self, pool: str, hardware: str, now: float) -> float:
-        """GPUs to leave for test-time in `pool`: its share of the recent and coming peak."""
-        if self.spec.priority[0] != "test-time" or hardware not in self.test_time:
+    def headroom(self, pool: str, now: float) -> float:
+        """H100-equivalents to leave for test-time in `pool`: its share (by installed H100e) of
+        the peak test-time demand of the last and next `headroom_hours`."""
+        serving = [name for name, spec in self.spec.pools.items() if "test-time" in spec.regimes]
+        if self.spec.priority[0] != "test-time" or pool not in serving:
             return 0.0
         window = self.spec.headroom_hours
         lo, hi = self.index(now - window), self.index(now + window)
-        peak = float(self.test_time[hardware][lo:hi].max(initial=0.0))
-        at = self.index(now)
-        serving = [name for name, spec in self.spec.pools.items() if "test-time" in spec.regimes]
-        if pool not in serving:
-            return 0.0
-        installed = {p: self.installed_at(p, hardware, at) for p in serving}
+        peak = float(self.test_time_e[lo:hi].max(initial=0.0))
+        at = min(self.index(now), self.hours - 1)
+        installed = {p: self.installed_e(p, at) for p in serving}
         total = sum(installed.values())
         return peak * installed[pool] / total if total > 0 else 0.0
 
-    def installed_at(self, pool: str, hardware: str, index: int) -> float:
-        """GPUs of `hardware` installed in `pool` at a calendar index."""
-        calendar = self.calendars.get((pool, hardware))
-        if calendar is None or index >= self.hours:
-            return 0.0
-        return float(calendar.installed[index])
+    def installed_e(self, pool: str, index: int) -> float:
+        """H100-equivalents installed in `pool` at a calendar index."""
+        return sum(
+            float(calendar.installed[index]) * self.weight[hw]
+            for (name, hw), calendar in self.calendars.items()
+            if name == pool
+        )
 
     def hold(self, grant: Grant) -> None:
         """Mark a granted run's GPUs held (whole hours) and its GPU-hours run (exact)."""
@@ -258,11 +270,18 @@ class Fleet:
         lo = self.index(start)
         hi = max(self.index(math.ceil(end)), lo + 1)
         calendar.held[lo:hi] += grant.option.gpus
+        self.free_e[grant.pool][lo:hi] -= grant.option.gpus * self.weight[grant.option.hardware]
         calendar.served += grant.option.gpus * overlap(start, end, self.first, self.hours)
 
     def pending(self) -> list[Wait]:
         """Requests still waiting, as waits that never started."""
         return [wait(r, r.options[0], "", math.nan) for r in self.queue]
+
+
+def weights(catalog: Catalog, names: list[str]) -> dict[str, float]:
+    """H100-equivalents per GPU of each named generation."""
+    reference = catalog[REFERENCE_HARDWARE].bf16_flop_per_s
+    return {name: catalog[name].bf16_flop_per_s / reference for name in names}
 
 
 def wait(request: Request, option: Option, pool: str, start_h: float) -> Wait:
