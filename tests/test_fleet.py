@@ -382,3 +382,17 @@ def test_supply_plot_of_a_run_without_fleet_is_refused(tmp_path: Path, runner: C
     result = runner.invoke(app, ["plot", str(folder), "--kind", "supply"])
     assert result.exit_code == 2
     assert "no fleet" in result.output
+
+
+def test_without_queues_served_plus_unmet_is_demanded_in_every_bin() -> None:
+    """With no fluid work allowed to wait, each bin's test-time, post-training and experiment
+    demand is exactly served or lost in that bin."""
+    delays = ["fleet.experiments_max_delay_hours=0", "fleet.post_training_max_delay_hours=0"]
+    result = simulate(load_scenario(FLEET, delays))
+    assert result.capacity is not None
+    table = result.capacity.capacity.to_pandas()
+    fluid = table[table.regime != "pretraining"]
+    gap = fluid.demanded_gpu_hours - fluid.served_gpu_hours - fluid.unmet_gpu_hours
+    assert np.allclose(gap, 0.0, atol=1e-6 * fluid.demanded_gpu_hours.max())
+    assert (fluid.queued_gpu_hours.abs() < 1e-6 * fluid.demanded_gpu_hours.max()).all()
+    assert fluid.unmet_gpu_hours.sum() > 0
