@@ -75,7 +75,9 @@ def validate(path: ScenarioFile, overrides: Overrides = None) -> None:
     labs = sum(spec.count for spec in scenario.labs.values())
     out.print(
         f"{path}: ok — '{run.name}', {run.start} → {run.end}, {run.resolution} bins, "
-        f"seed {run.seed}; {labs} labs in {len(scenario.labs)} archetypes"
+        f"seed {run.seed}; {labs} labs in {len(scenario.labs)} archetypes, "
+        f"{len(scenario.communities)} communities, {len(scenario.users)} cohorts; "
+        + (f"fleet of {len(scenario.fleet.pools)} pools" if scenario.fleet else "no fleet")
     )
 
 
