@@ -246,6 +246,7 @@ def summary(
     as_json: AsJson = False,
 ) -> None:
     """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
+    from simdemand.ecosystem import most_popular
     from simdemand.summary import read_run, records, summarize
     from simdemand.supply import read_supply
 
@@ -271,7 +272,11 @@ def summary(
             "ratio",
             "ratio_flop",
         ]
-        print_frame(bases[columns].head(10), "Post-training: the 10 bases with most derivatives")
+        print_frame(
+            most_popular(bases)[columns],
+            "Post-training: the 10 open bases with most derivatives among bases observed a year "
+            "or more",
+        )
         dist = {k: v for k, v in figures["ecosystem_ratio"].items() if k != "top"}
         out.print(
             f"Ecosystem / pretraining GPU-hours across open bases observed a year or more: {dist}"

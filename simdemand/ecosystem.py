@@ -18,6 +18,11 @@ counted, as the seed compares with "pretraining the original model"). GPU-hours 
 badly generation-heavy work (RL rollouts, teacher outputs) uses the hardware, which FLOP hide;
 ``ratio_flop`` (model FLOP over the base's ``training_flop``) is given beside it and is
 independent of hardware generations.
+
+The seed's "popular" models are read as the bases with the most derivatives among those
+observed long enough to have collected them (``most_popular``: by default the top 10 of the
+bases observed at least a year, as the summary reports them); a base released late in the
+horizon has a short window and is left out rather than compared on a partial count.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ COLUMNS = [
     "gpu_hours_per_derivative",
 ]
 QUANTILES = (0.5, 0.9, 0.99)
+TOP_STATS = ("top_p50", "top_min", "top_max")
+# A base is read after a year of derivatives: its stream fades e-fold every 6 months by default
+# (communities' decay_months), so by then it has collected ~86% of them.
+MATURE_DAYS = 365.0
 
 
 def lineage(models: pd.DataFrame) -> pd.DataFrame:
@@ -146,6 +155,28 @@ def ecosystem_summary(
     return order[COLUMNS].reset_index(drop=True)
 
 
+def eligible(
+    summary: pd.DataFrame, open_only: bool = True, min_observed_days: float = 0.0
+) -> pd.DataFrame:
+    """The bases of a summary observed at least `min_observed_days` (open-weights ones only by
+    default), most derivatives first."""
+    pick = summary
+    if open_only:
+        pick = pick.loc[pick["open_weights"]]
+    pick = pick.loc[pick["observed_days"] >= min_observed_days]
+    return pick.sort_values(["derivatives", "base"], ascending=[False, True], kind="stable")
+
+
+def most_popular(
+    summary: pd.DataFrame,
+    top: int = 10,
+    open_only: bool = True,
+    min_observed_days: float = MATURE_DAYS,
+) -> pd.DataFrame:
+    """The `top` bases with the most derivatives among those observed `min_observed_days`."""
+    return eligible(summary, open_only, min_observed_days).head(top)
+
+
 def ratio_distribution(
     summary: pd.DataFrame,
     column: str = "ratio",
@@ -155,15 +186,13 @@ def ratio_distribution(
 ) -> dict[str, Any]:
     """The distribution of a summary column across bases, as plain numbers (for JSON).
 
-    Keys: bases, with_derivatives, mean, p50, p90, p99, max, and `top`: the `top` bases with
-    the most derivatives (base, lab, derivatives, max_depth, ratio, ratio_flop). Open-weights
-    bases only by default; `min_observed_days` leaves out bases released too late to have
-    collected their derivatives.
+    Keys: bases, with_derivatives, mean, p50, p90, p99, max; `top`: the `top` bases with the
+    most derivatives (base, lab, derivatives, max_depth, ratio, ratio_flop); and top_p50,
+    top_min, top_max: the column across those most popular bases. Open-weights bases only by
+    default; `min_observed_days` leaves out bases released too late to have collected their
+    derivatives.
     """
-    pick = summary
-    if open_only:
-        pick = pick.loc[pick["open_weights"]]
-    pick = pick.loc[pick["observed_days"] >= min_observed_days]
+    pick = eligible(summary, open_only, min_observed_days)
     values = pick[column].to_numpy(dtype=np.float64)
     stats: dict[str, Any] = {
         "column": column,
@@ -171,12 +200,17 @@ def ratio_distribution(
         "with_derivatives": int((pick["derivatives"] > 0).sum()),
     }
     if len(values) == 0:
-        return stats | {"mean": 0.0, "max": 0.0} | {f"p{round(q * 100)}": 0.0 for q in QUANTILES}
+        zeros = ["mean", "max", *(f"p{round(q * 100)}" for q in QUANTILES), *TOP_STATS]
+        return stats | dict.fromkeys(zeros, 0.0) | {"top": []}
     stats["mean"] = float(values.mean())
     for q in QUANTILES:
         stats[f"p{round(q * 100)}"] = float(np.quantile(values, q))
     stats["max"] = float(values.max())
     head = pick.head(top)
+    popular = head[column].to_numpy(dtype=np.float64)
+    stats["top_p50"] = float(np.median(popular))
+    stats["top_min"] = float(popular.min())
+    stats["top_max"] = float(popular.max())
     stats["top"] = [
         {
             "base": str(base),

@@ -9,8 +9,6 @@ import pandas as pd
 
 from simdemand import ecosystem, supply, testtime
 
-MATURE_DAYS = 365.0  # a base needs a year of derivatives before its ecosystem ratio is read
-
 
 def regime_totals(timeseries: pd.DataFrame) -> pd.DataFrame:
     """GPU-hours, FLOP, energy and cost by year and regime, and each regime's GPU-hour share."""
@@ -37,7 +35,9 @@ def summarize(
     if (jobs["regime"] == ecosystem.REGIME).any():
         bases = ecosystem.ecosystem_summary(models, jobs)
         out["ecosystem"] = bases
-        out["ecosystem_ratio"] = ecosystem.ratio_distribution(bases, min_observed_days=MATURE_DAYS)
+        out["ecosystem_ratio"] = ecosystem.ratio_distribution(
+            bases, min_observed_days=ecosystem.MATURE_DAYS
+        )
     if (jobs["regime"] == "test-time").any():
         out["test_time"] = testtime.summarize(jobs, timeseries)
     return out

@@ -5,16 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from simdemand import load_scenario, simulate, write_results
 from simdemand.cli import app
-from simdemand.ecosystem import ecosystem_summary, lineage, ratio_distribution
-from simdemand.scenario.communities import TECHNIQUES
+from simdemand.ecosystem import ecosystem_summary, lineage, most_popular, ratio_distribution
+from simdemand.scenario.communities import TECHNIQUES, CommunitySpec
 from simdemand.scenario.schema import Scenario
 from simdemand.simulate import Results, build_world
+from simdemand.world.agents.communities import AGGREGATE_SEPARATOR
+from simdemand.world.world import World
 
 SCENARIO = Path(__file__).parent / "scenarios" / "communities.toml"
 POST = "post-training"
@@ -149,20 +152,76 @@ def test_released_derivatives_have_their_own_job_row(results: Results) -> None:
     np.testing.assert_array_equal(mine["activity"].to_numpy(), inside["technique"].to_numpy())
 
 
+def charged(*overrides: str) -> tuple[pd.DataFrame, World]:
+    """The post-training ledger rows of the test scenario, unclipped, with a `closed` column,
+    and the world that charged them."""
+    world = build_world(load_scenario(SCENARIO, list(overrides)))
+    world.env.run(until=world.horizon_h)
+    iv = world.ledger.intervals()
+    names = ("regime", "activity", "model_id", "gpu_hours", "flop", "tokens", "derivatives")
+    frame = pd.DataFrame({k: getattr(iv, k) for k in names})
+    rows = frame.loc[frame["regime"] == POST].drop(columns="regime")
+    return rows.assign(closed=rows["model_id"].str.startswith("closed")), world
+
+
+def by_technique(rows: pd.DataFrame) -> pd.DataFrame:
+    """Sums of the charged rows by channel and technique."""
+    return rows.groupby(["closed", "activity"]).sum(numeric_only=True)
+
+
 def test_registration_threshold_is_representation_only() -> None:
     """Releasing more or fewer derivatives one by one changes no count or compute."""
-
-    def ledger(share: str) -> pd.DataFrame:
-        world = build_world(load_scenario(SCENARIO, [f"communities.c.register_min_share={share}"]))
-        world.env.run(until=world.horizon_h)
-        iv = world.ledger.intervals()
-        frame = pd.DataFrame(
-            {k: getattr(iv, k) for k in ("regime", "activity", "gpu_hours", "flop", "derivatives")}
-        )
-        return frame.loc[frame["regime"] == POST].groupby("activity").sum(numeric_only=True)
-
-    few, many = ledger("1.0"), ledger("0.0001")
+    few = by_technique(charged("communities.c.register_min_share=1.0")[0])
+    many = by_technique(charged("communities.c.register_min_share=0.0001")[0])
     pd.testing.assert_frame_equal(few, many, rtol=1e-9)
+
+
+def test_derivative_data_scales_with_the_base() -> None:
+    """Halving the reference base's tokens doubles every open derivative's tokens, FLOP and
+    GPU-hours (elasticity 1, the same draws); counts and the closed channel do not change."""
+    rows = by_technique(charged()[0])
+    half = by_technique(charged("communities.c.reference_base_tokens=5e12")[0])
+    scale = np.where(rows.index.get_level_values("closed"), 1.0, 2.0)
+    for column in ("tokens", "flop", "gpu_hours"):
+        np.testing.assert_allclose(half[column], rows[column] * scale, rtol=1e-9)
+    np.testing.assert_allclose(half["derivatives"], rows["derivatives"], rtol=1e-9)
+
+
+def test_data_scale_follows_the_base_tokens() -> None:
+    """Tokens per derivative ~ (base tokens / reference)^elasticity; elasticity 0: unscaled."""
+    spec = CommunitySpec()
+    base = np.array([spec.reference_base_tokens, 4 * spec.reference_base_tokens])
+    np.testing.assert_allclose(spec.data_scale(base), [1.0, 4.0])
+    half = spec.model_copy(update={"tokens_elasticity": 0.5})
+    np.testing.assert_allclose(half.data_scale(base), [1.0, 2.0])
+    np.testing.assert_allclose(
+        spec.model_copy(update={"tokens_elasticity": 0.0}).data_scale(base), 1.0
+    )
+
+
+def teachers(rows: pd.DataFrame, world: World, charge: float) -> npt.NDArray[np.float64]:
+    """Active params of the teacher of each distillation row: its FLOP per token are
+    charge x (2 N_teacher + 6 N_student), the student having its family root's size."""
+    rows = rows.loc[(rows["activity"] == "distillation") & (rows["tokens"] > 0)]
+    roots = rows["model_id"].str.rpartition(AGGREGATE_SEPARATOR)
+    ids = roots[0].where(roots[1] != "", rows["model_id"])
+    student = np.array([world.registry.by_id[i].active_params for i in ids])
+    per_token = rows["flop"].to_numpy() / rows["tokens"].to_numpy() / charge
+    teacher: npt.NDArray[np.float64] = (per_token - 6.0 * student) / 2.0
+    return teacher
+
+
+def test_teachers_are_servable_models() -> None:
+    """Distillation teachers have at most max_teacher_active_params active parameters: the
+    test scenario's closed models (~1e12 active) teach only when the cap is lifted."""
+    scenario = load_scenario(SCENARIO)
+    charge = 1.0 + scenario.communities["c"].experiments_multiple
+    cap = scenario.communities["c"].max_teacher_active_params
+    capped = teachers(*charged(), charge)
+    assert len(capped) > 0
+    assert capped.max() <= cap * (1 + 1e-6)
+    lifted = teachers(*charged("communities.c.max_teacher_active_params=1e15"), charge)
+    assert lifted.max() > cap
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
@@ -239,8 +298,20 @@ def test_ratio_distribution_reports_quantiles_and_top() -> None:
     assert dist["bases"] == 1
     assert dist["p50"] == dist["max"] == pytest.approx(0.35)
     assert dist["top"][0]["base"] == "A"
+    assert dist["top_p50"] == dist["top_min"] == dist["top_max"] == pytest.approx(0.35)
     late = ratio_distribution(ecosystem_summary(models, jobs), min_observed_days=400.0)
     assert late["bases"] == 0
+    assert late["top"] == []
+    assert late["top_p50"] == 0.0
+
+
+def test_most_popular_bases_are_read_after_a_year() -> None:
+    """The most popular bases: most derivatives first, among open bases observed a year."""
+    models, jobs = hand_made()
+    summary = ecosystem_summary(models, jobs, open_only=False)
+    assert most_popular(summary)["base"].tolist() == ["A"]
+    assert most_popular(summary, open_only=False)["base"].tolist() == ["A", "B"]
+    assert most_popular(summary, min_observed_days=366.0).empty
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -278,6 +349,26 @@ def test_ratio_distribution_reports_quantiles_and_top() -> None:
             "greater than 0",
         ),
         ("communities.c.step_days=60.0", "communities.c.step_days", "less than or equal to 31"),
+        (
+            "communities.c.tokens_elasticity=-0.5",
+            "communities.c.tokens_elasticity",
+            "greater than or equal to 0",
+        ),
+        (
+            "communities.c.tokens_elasticity=3.0",
+            "communities.c.tokens_elasticity",
+            "less than or equal to 2",
+        ),
+        (
+            "communities.c.reference_base_tokens=0.0",
+            "communities.c.reference_base_tokens",
+            "greater than 0",
+        ),
+        (
+            "communities.c.max_teacher_active_params=-1.0",
+            "communities.c.max_teacher_active_params",
+            "greater than 0",
+        ),
     ],
 )
 def test_bad_technique_parameters_are_rejected(override: str, path: str, message: str) -> None:

@@ -264,6 +264,20 @@ class CommunitySpec(Strict):
     quality_nats: PositiveFloat = 0.03  # appeal e-folds per 0.03 nats of predicted loss
     decay_months: PositiveFloat = 6.0  # a base's stream fades as successors arrive (assumption)
     outside_appeal: NonNegativeFloat = 1.0
+    # Data per derivative: every technique's tokens (its median, hence its whole distribution)
+    # hold for a base pretrained on `reference_base_tokens`, and scale as (the base's pretraining
+    # tokens / reference_base_tokens)^tokens_elasticity. Fine-tuning sets grew with the
+    # pretraining sets of the bases they tune: Llama 2 (2T tokens) was tuned on ~1.45M examples
+    # (27,540 SFT + 1,418,091 preference pairs, Touvron et al. 2023), Llama 3 (15T) on > 10M
+    # (model card): 6.9x for 7.5x; Alpaca tuned LLaMA-7B (1T) on 52K examples, Tulu 3 tuned
+    # Llama 3.1 8B (~15T) on 939K (Lambert et al. 2024): 18x for 15x; elasticity ~1.
+    # Reference: 1e13 tokens, the order of the open bases fine-tuned most in 2024-25 (Llama 3
+    # 8B 15T, Qwen2.5 18T, Gemma 2 9B 8T, Llama 2 2T). There Tulu 3's SFT (939K examples, ~7e8
+    # tokens, 2 epochs, on a 15T base) sits at +1.5 sigma of the SFT distribution and Alpaca
+    # (2e7 tokens on a 1T base) at +0.7 sigma. Closed-channel tokens are not scaled (private
+    # service fine-tunes of a few thousand examples).
+    reference_base_tokens: PositiveFloat = 1e13
+    tokens_elasticity: Annotated[float, Field(ge=0, le=2)] = 1.0
     # Lineage: a derivative may become a base for others (never a quantization); the others
     # attach to such a derivative of the same family instead of the root with probability
     # `derivative_parent_probability` (HF trees: quantizations, merges and fine-tunes of popular
@@ -271,6 +285,11 @@ class CommunitySpec(Strict):
     base_probability: Share = 0.001
     derivative_parent_probability: Share = 0.5
     closed_teachers: bool = True  # distil from closed models' outputs (Alpaca used davinci-003)
+    # A teacher writes a distillation set in bulk, so it must be a model one can serve: the best
+    # model released so far with at most this many active parameters. Public teachers stay
+    # below it: text-davinci-003 (175B; Alpaca), DeepSeek-R1 (37B active; the R1-distill models,
+    # OpenThoughts), Llama 3.1 405B (the largest dense model widely served, the users' cap).
+    max_teacher_active_params: PositiveFloat = 4.05e11
     # Utilization of post-training jobs (model FLOP / GPU-seconds / dense BF16 peak); sources in
     # simdemand/costs.py: Alpaca + Vicuna (training), DeepSeek-R1-Zero (rollouts), the serving
     # roofline (offline generation), prefill MFU (scoring).
@@ -280,10 +299,13 @@ class CommunitySpec(Strict):
     scoring_utilization: Fraction = costs.POST_TRAINING_SCORING_UTILIZATION
     # Development runs (hyper-parameter sweeps, failed and unpublished attempts, evaluations) as
     # a multiple of a derivative's final run: Olmo 3 swept 4 learning rates per post-training
-    # stage; developing a recipe "can easily be 10 to 100X the compute of the final few training
-    # runs" (Lambert, RLHF book, App. C); labs' pretraining: 0.5-4 (CALIBRATION). Charged in the
-    # derivative's job row before its final run; its models row holds the final run only.
-    experiments_multiple: NonNegativeFloat = 1.0
+    # stage (3 runs beside the final one); developing a recipe "can easily be 10 to 100X the
+    # compute of the final few training runs" (Lambert, RLHF book, App. C), shared by the
+    # derivatives made with it; hobbyist adapters sweep little. 2: GPU-hours are dominated by
+    # the costly derivatives of teams that sweep (assumption between 0 and Olmo 3's 3); labs'
+    # pretraining: 0.5-4 (CALIBRATION). Charged in the derivative's job row before its final
+    # run; its models row holds the final run only.
+    experiments_multiple: NonNegativeFloat = 2.0
     hardware_lag_days: NonNegativeFloat = 365.0  # communities rent the previous generation
     # Jobs get enough GPUs to hold their models, more to finish in about `job_days`, at most
     # `max_job_gpus`: Alpaca took 3 h and Vicuna a day on 8 GPUs; DeepSeek-R1-Zero's RL
@@ -300,3 +322,9 @@ class CommunitySpec(Strict):
     register_min_share: Share = 0.02
     techniques: Techniques = Field(default_factory=Techniques)
     closed: ClosedChannel = Field(default_factory=ClosedChannel)
+
+    def data_scale(self, base_tokens: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Tokens of a derivative of bases pretrained on `base_tokens`, per reference-base token."""
+        ratio = np.asarray(base_tokens, dtype=np.float64) / self.reference_base_tokens
+        scale: npt.NDArray[np.float64] = ratio**self.tokens_elasticity
+        return scale

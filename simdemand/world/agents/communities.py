@@ -3,10 +3,11 @@
 Every release by a lab joins a pool of bases (open weights: the community's own ecosystem;
 closed: the labs' fine-tuning services). Once a step (two weeks by default) the community shares
 that step's derivatives among the bases in proportion to their appeal, draws how many each gets
-by technique, and draws each derivative's tokens, hence its FLOP and GPU-hours from the recipes
-in simdemand/costs.py. Derivatives that become bases for others, or that are big against their
-family's pretraining, are released as models of their own, each with one job row. The others
-are charged in one job row per family, technique and step, whose model_id is ``ROOT~TECHNIQUE``.
+by technique, and draws each derivative's tokens (sized to its base's pretraining data), hence
+its FLOP and GPU-hours from the recipes in simdemand/costs.py. Derivatives that become bases for
+others, or that are big against their family's pretraining, are released as models of their
+own, each with one job row. The others are charged in one job row per family, technique and
+step, whose model_id is ``ROOT~TECHNIQUE``.
 Every post-training row's ``derivatives`` column holds the number of derivatives it stands for.
 
 Random streams: ``community:NAME`` (counts, tokens, timing), ``community:NAME:popularity`` (one
@@ -62,13 +63,15 @@ EXACT_GROUP = 32
 
 @dataclass
 class Pool:
-    """The bases of one channel, as columns: ids, release times, appeal, sizes, loss, GPU-hours."""
+    """The bases of one channel, as columns: ids, release times, appeal, sizes, pretraining
+    tokens, loss, GPU-hours."""
 
     ids: list[str] = field(default_factory=list)
     released_h: list[float] = field(default_factory=list)
     appeal: list[float] = field(default_factory=list)
     params: list[float] = field(default_factory=list)
     active: list[float] = field(default_factory=list)
+    tokens: list[float] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     gpu_hours: list[float] = field(default_factory=list)
     children: list[list[tuple[str, float]]] = field(default_factory=list)
@@ -81,6 +84,7 @@ class Pool:
         self.appeal.append(appeal)
         self.params.append(model.params)
         self.active.append(model.active_params)
+        self.tokens.append(model.tokens)
         self.loss.append(model.predicted_loss)
         self.gpu_hours.append(model.gpu_hours)
         self.children.append([])
@@ -134,14 +138,16 @@ class Community:
     # --- releases ------------------------------------------------------------------------------
 
     def on_release(self, model: ModelRecord) -> None:
-        """A lab's release joins a pool of bases; derivatives (anyone's) are handled elsewhere."""
+        """A lab's release joins a pool of bases (derivatives do not) and teaches if it is the best
+        servable model so far."""
         if model.parent_id is not None:
             return
         if model.open_weights:
             self.open.add(model, self.appeal(model))
         else:
             self.closed.add(model, 1.0)
-        if self.spec.closed_teachers or model.open_weights:
+        teaches = model.active_params <= self.spec.max_teacher_active_params
+        if teaches and (self.spec.closed_teachers or model.open_weights):
             best = self.teacher
             if best is None or model.predicted_loss < best.predicted_loss:
                 self.teacher = model
@@ -255,7 +261,7 @@ class Community:
     ) -> Batch:
         """Draw the tokens, compute, timing and fate of `len(root)` derivatives."""
         n = len(root)
-        tokens = self.tokens(pool, technique, n)
+        tokens = self.tokens(pool, technique, root)
         phases, memory_bytes = self.recipe(pool, technique, root, tokens)
         gpu_hours = self.gpu_hours(pool, technique, phases, hardware)
         charge = 1.0 + self.spec.experiments_multiple
@@ -281,11 +287,14 @@ class Community:
             fate[self.rng.choice(n, size=chosen, replace=False)] = True
         return fate
 
-    def tokens(self, pool: Pool, technique: str, n: int) -> FloatArray:
-        """Tokens per derivative from the technique's distribution (the closed channel's own)."""
+    def tokens(self, pool: Pool, technique: str, root: IntArray) -> FloatArray:
+        """Tokens per derivative of each base in `root`: the technique's distribution sized to
+        the base's pretraining tokens (the closed channel's own distribution, unscaled)."""
+        n = len(root)
         if pool is self.open:
             spec: Technique = getattr(self.spec.techniques, technique)
-            return spec.sample_tokens(self.rng, n)
+            scale = self.spec.data_scale(pool.column("tokens", root))
+            return spec.sample_tokens(self.rng, n) * scale
         closed = self.spec.closed
         return sample_clipped_lognormal(self.rng, closed.tokens_median, closed.tokens_sigma, n)
 
@@ -327,7 +336,8 @@ class Community:
     def teacher_size(
         self, active: FloatArray, params: FloatArray, loss: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
-        """(active, total) params of each student's teacher: the best model so far, or itself."""
+        """(active, total) params of each student's teacher: the best servable model so far, or
+        itself."""
         best = self.teacher
         if best is None:
             return active, params
