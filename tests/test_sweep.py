@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,18 +153,23 @@ def test_ids_and_seeds_do_not_depend_on_other_axis_values(tmp_path: Path) -> Non
     assert large == reordered
 
 
+def stop_after(runs: int) -> Callable[[int, int], None]:
+    """A progress callback that interrupts like Ctrl-C once `runs` runs are done."""
+
+    def stop(done: int, total: int) -> None:
+        """Raise KeyboardInterrupt at the chosen run."""
+        if done == runs:
+            raise KeyboardInterrupt
+
+    return stop
+
+
 def test_interrupted_then_resumed_equals_uninterrupted(serial: Path, tmp_path: Path) -> None:
     """Stop after 5 runs, leave a torn manifest line and partial folders; --resume cleans
     them and finishes with the same dataset."""
     root = tmp_path / "grid"
-
-    def stop(done: int, total: int) -> None:
-        """Interrupt like Ctrl-C after five runs."""
-        if done == 5:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(GRID, root, progress=stop)
+        run_sweep(GRID, root, progress=stop_after(5))
     assert len(records(root)) == 5
     first = records(root)[0]
     scenario_dir = root / f"scenario={first['scenario']}"
@@ -175,6 +181,20 @@ def test_interrupted_then_resumed_equals_uninterrupted(serial: Path, tmp_path: P
         run_sweep(GRID, root)
     report = run_sweep(GRID, root, resume=True)
     assert (report.resumed, report.done) == (5, RUNS - 5)
+    assert files(root) == files(serial)
+    assert records(root) == records(serial)
+    assert leftovers(root) == []
+
+
+def test_interrupted_dask_sweep_resumes_on_a_pool(serial: Path, tmp_path: Path) -> None:
+    """Stop a Dask sweep after three runs, with the others submitted and cancelled; resuming on
+    a process pool gives the uninterrupted dataset."""
+    root = tmp_path / "grid"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(GRID, root, "dask", workers=2, progress=stop_after(3))
+    assert len(records(root)) == 3
+    report = run_sweep(GRID, root, "processes", workers=2, resume=True)
+    assert (report.resumed, report.done) == (3, RUNS - 3)
     assert files(root) == files(serial)
     assert records(root) == records(serial)
     assert leftovers(root) == []

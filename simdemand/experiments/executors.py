@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
     from distributed import Client
 
 IN_FLIGHT_PER_WORKER = 4
+# Dask's defaults for a LocalCluster that slow runs down: its workers start with glibc trimming
+# the heap at 64 KiB, so every large numpy buffer is an mmap of its own (4x the page faults, twice
+# the system time of a run); the event loops of the scheduler, the nannies and the workers wake
+# every 20 ms for a health check and every 0.5 s for the system monitor, taking the GIL from the
+# runs; the profiler samples them; and a busy worker is sent a second run, which at the end of a
+# sweep waits behind the first until work stealing moves it.
+DASK_CONFIG: dict[str, Any] = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.profile.enabled": False,
+    "distributed.scheduler.worker-saturation": 1.0,
+}
 
 
 class ExecutorError(RuntimeError):
@@ -101,13 +115,21 @@ def run_serial(runs: Iterable[RunSpec], root: Path) -> Iterator[Outcome]:
             yield failure(run, e)
 
 
-def pool_context() -> multiprocessing.context.BaseContext:
-    """A forkserver (spawn where there is none) with the simulator preloaded."""
+def worker_context(*also: str) -> multiprocessing.context.BaseContext:
+    """A forkserver (spawn where there is none) that imports the simulator and `also` once."""
     if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__, *also])
     return context
+
+
+def dask_start_method() -> str:
+    """Dask's worker start method: a forkserver, started now to import while this process does."""
+    context = worker_context("distributed")
+    if context.get_start_method() == "forkserver":
+        forkserver.ensure_running()
+    return context.get_start_method()
 
 
 def run_pool(
@@ -144,7 +166,8 @@ def task_key(run: RunSpec, token: str) -> str:
 
 @contextmanager
 def dask_client(workers: int, scheduler: str | None) -> Iterator[Client]:
-    """A client of the scheduler at `scheduler`, or of a new LocalCluster of worker processes."""
+    """A client of the scheduler at `scheduler`, or of a new LocalCluster of warm workers."""
+    method = dask_start_method() if scheduler is None else None
     try:
         import dask
         from distributed import Client, LocalCluster
@@ -158,52 +181,39 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client]:
         with remote as client:
             yield client
         return
-    quiet = {"distributed.worker.profile.enabled": False}  # sampling slows pure-Python runs
     with (
-        dask.config.set(quiet),
+        dask.config.set({**DASK_CONFIG, "distributed.worker.multiprocessing-method": method}),
         LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            preload=[__name__],
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
 
 
-def submit_dask(
-    client: Client, runs: Iterable[RunSpec], root: Path, workers: int
-) -> Iterator[Outcome]:
-    """Keep a few runs per worker thread in flight, each under its own key; yield as they end."""
-    from distributed import Future as DaskFuture
+def submit_dask(client: Client, runs: Iterable[RunSpec], root: Path) -> Iterator[Outcome]:
+    """Submit every run at once, each under its own key; yield outcomes as they end."""
     from distributed import as_completed
 
     token = uuid.uuid4().hex[:8]
-    slots = sum(client.nthreads().values()) or workers  # type: ignore[no-untyped-call]
-    todo = iter(runs)
-    pending: dict[str, tuple[RunSpec, DaskFuture[RunRecord]]] = {}
-    finished = as_completed()  # type: ignore[no-untyped-call]
-
-    def submit(batch: list[RunSpec]) -> None:
-        """Send runs to the cluster."""
-        for run in batch:
-            key = task_key(run, token)
-            future = client.submit(run_one, run, str(root), key=key, pure=False)
-            pending[key] = (run, future)
-            finished.add(future)  # type: ignore[no-untyped-call]
-
-    submit(take(todo, slots * IN_FLIGHT_PER_WORKER))
+    todo = {task_key(run, token): run for run in runs}
+    futures = client.map(run_one, list(todo.values()), root=str(root), key=list(todo), pure=False)
     try:
-        for future in finished:
-            run, _ = pending.pop(future.key)
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            run = todo.pop(future.key)
             if future.status == "finished":
                 yield future.result()
             else:
                 error = future.exception() if future.status == "error" else None
                 yield failure(run, error or RuntimeError(f"the Dask task was {future.status}"))
             future.release()
-            submit(take(todo, 1))
     finally:
-        if pending:
-            client.cancel([f for _, f in pending.values()], force=True)  # type: ignore[no-untyped-call]
+        if todo:
+            client.cancel([f for f in futures if f.key in todo], force=True)  # type: ignore[no-untyped-call]
 
 
 RunAll = Callable[[Iterable[RunSpec], Path], Iterator[Outcome]]
@@ -222,10 +232,11 @@ def start_executor(
     if kind == ExecutorKind.serial:
         yield run_serial
     elif kind == ExecutorKind.processes:
-        with ProcessPoolExecutor(max_workers=count, mp_context=pool_context()) as pool:
+        with ProcessPoolExecutor(max_workers=count, mp_context=worker_context()) as pool:
+            wait([pool.submit(os.getpid) for _ in range(count)])  # start the workers now
             yield partial(run_pool, pool, count)
     elif client is not None:
-        yield partial(submit_dask, client, workers=count)
+        yield partial(submit_dask, client)
     else:
         with dask_client(count, scheduler) as own:
-            yield partial(submit_dask, own, workers=count)
+            yield partial(submit_dask, own)
