@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import simpy
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from simdemand import load_scenario, simulate, write_results
@@ -22,7 +24,15 @@ from simdemand.errors import InputError
 from simdemand.results.capacity import attribute, queue
 from simdemand.scenario.fleet import FleetSpec
 from simdemand.simulate import Results
-from simdemand.world.fleet import Fleet, Grant, Option, growth_batches, weights
+from simdemand.world.fleet import (
+    Fleet,
+    Grant,
+    Option,
+    first_window,
+    growth_batches,
+    sliding_min,
+    weights,
+)
 
 HERE = Path(__file__).parent
 FLEET = HERE / "scenarios" / "fleet.toml"
@@ -138,6 +148,66 @@ def test_test_time_headroom_delays_runs_only_when_test_time_comes_first() -> Non
         env.run(until=100)
         starts[priority] = log[0][1]
     assert starts == {"pretraining": 0.5, "test": 25.0}
+
+
+def test_a_waiting_run_rechecks_when_test_time_is_added_later() -> None:
+    """60 GPUs of test-time at hour 0 hold a 50-GPU run to hour 25; test-time noted at hour 10
+    for hour 30 moves it to 55, the first whole hour whose +-24 h window misses both."""
+    env = simpy.Environment()
+    fleet = small_fleet(env)
+    fleet.note_test_time("H100-SXM", 0.0, np.array([60.0]))
+    log: list[tuple[float, float]] = []
+    env.process(ask(env, fleet, 0.5, 50, 5.0, log))
+
+    def later() -> Generator[simpy.Event, None, None]:
+        """Note test-time ahead, as a cohort does at its step."""
+        yield env.timeout(10.0)
+        fleet.note_test_time("H100-SXM", 30.0, np.array([60.0]))
+
+    env.process(later())
+    env.run(until=100)
+    assert log == [(50, 55.0)]
+
+
+def test_a_run_waits_for_a_delivery_far_ahead() -> None:
+    """A run bigger than the first delivery starts with the second, months later."""
+    env = simpy.Environment()
+    spec = FleetSpec.model_validate(
+        {
+            "deliveries": [
+                {"date": dt.date(2025, 1, 1), "hardware": "H100-SXM", "gpus": 100},
+                {"date": dt.date(2025, 4, 1), "hardware": "H100-SXM", "gpus": 100},
+            ],
+            "pools": {"all": {"share": 1.0}},
+        }
+    )
+    fleet = Fleet(env, spec, load_catalog(), dt.date(2025, 1, 1), 0.0, 24.0 * 365)
+    log: list[tuple[float, float]] = []
+    env.process(ask(env, fleet, 3.5, 150, 100.0, log))
+    env.run(until=24 * 365)
+    assert log == [(150, 90 * 24.0)]  # Jan + Feb + Mar 2025 = 90 days
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=60),
+    st.integers(1, 70),
+    st.integers(1, 70),
+)
+def test_sliding_min_is_the_minimum_of_each_window(
+    values: list[float], length: int, count: int
+) -> None:
+    """Each window's minimum, cut at the end of the values, +inf past them."""
+    x = np.array(values)
+    expected = [float(x[i : i + length].min()) if i < len(x) else math.inf for i in range(count)]
+    assert sliding_min(x, length, count).tolist() == expected
+
+
+@given(st.lists(st.booleans(), max_size=60), st.integers(1, 70))
+def test_first_window_finds_the_first_clear_run(ok: list[bool], length: int) -> None:
+    """The first start whose window (cut at the end) is all true, or the length if none."""
+    flags = np.array(ok, dtype=bool)
+    starts = [i for i in range(len(ok)) if all(ok[i : i + length])]
+    assert first_window(flags, length) == (starts[0] if starts else len(ok))
 
 
 # --- the fluid queue --------------------------------------------------------------------------

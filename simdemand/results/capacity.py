@@ -163,7 +163,7 @@ def attribute(
     Generation g's work leaves the queue (served or lost) in arrival order, so its cumulative
     departures are its cumulative arrivals read at the total's departures; its share of an
     hour's departures is served in the proportion the whole queue's was. Work still waiting at
-    the last hour is lost there.
+    the last hour is lost there; a residue below 1e-9 of the total is rounding, not work.
     """
     names = sorted(demand)
     arrived = np.concatenate([[0.0], np.cumsum(sum((demand[n] for n in names), 0.0 * served))])
@@ -177,7 +177,9 @@ def attribute(
         gone = gone.clip(0.0)
         run = gone * ratio
         lost_here = gone - run
-        lost_here[-1] += max(0.0, float(mine[-1] - gone.sum()))
+        left = float(mine[-1] - gone.sum())
+        if left > 1e-9 * max(float(mine[-1]), 1.0):
+            lost_here[-1] += left
         flows[name] = Flow(demand[name], run, lost_here)
     return flows
 

@@ -5,7 +5,9 @@ service on their delivery date and leave after the service life. A pretraining f
 for a cluster (`reserve`); it is granted, first come first served, as soon as one pool that
 admits the lab has that many GPUs of one generation free for every hour of the run. Reservations
 are never pre-empted. When test-time comes first, a run must also leave room for the peak
-test-time demand of the last and next `headroom_hours`. Test-time, experiments and
+test-time demand of the last and next `headroom_hours`. A waiting run is retried at whole hours,
+skipping those that the calendars and the test-time noted so far already rule out (neither can
+change in its favour). Test-time, experiments and
 post-training are fluid: the allocator in :mod:`simdemand.results.capacity` serves them from
 what the reservations leave, after the run.
 """
@@ -35,6 +37,9 @@ QUARTERS_PER_YEAR = 4
 DAYS_PER_QUARTER = DAYS_PER_YEAR / QUARTERS_PER_YEAR
 # Capacity checks allow this much rounding slack, in GPUs.
 SLACK_GPUS = 1e-9
+# A waiting run's next retry is computed with the test-time headroom over this many hours ahead
+# (users note their test-time a step, a week by default, ahead), with GPUs alone beyond.
+RETRY_LOOKAHEAD_HOURS = 14 * 24
 
 
 @dataclass(frozen=True)
@@ -130,14 +135,16 @@ class Fleet:
             for batch in batches:
                 self.install(name, Batch(batch.hour, batch.hardware, batch.gpus * pool.share))
         self.weight = weights(catalog, list(catalog.names))
-        self.free_e = {pool: np.zeros(self.hours) for pool in spec.pools}
+        self.installed_e = {pool: np.zeros(self.hours) for pool in spec.pools}
         for (name, hw), calendar in self.calendars.items():
-            self.free_e[name] += calendar.installed * self.weight[hw]
+            self.installed_e[name] += calendar.installed * self.weight[hw]
+        self.free_e = {pool: series.copy() for pool, series in self.installed_e.items()}
+        self.serving = [name for name, pool in spec.pools.items() if "test-time" in pool.regimes]
         self.test_time: dict[str, FloatArray] = {}
         self.test_time_e = np.zeros(self.hours)
         self.queue: list[Request] = []
         self.waits: list[Wait] = []
-        self.ticking = False
+        self.ticket = 0
 
     @property
     def hardware(self) -> list[str]:
@@ -174,21 +181,28 @@ class Fleet:
         )
         request.can_fit = any(self.ever_fits(request, option) for option in options)
         self.queue.append(request)
-        self.dispatch()
-        if self.queue and not self.ticking:
-            self.ticking = True
-            self.env.process(self.tick())
+        blocker = self.dispatch()
+        if blocker is not None:
+            self.ticket += 1
+            self.env.process(self.retry(blocker, self.ticket))
         return request.event
 
-    def tick(self) -> Generator[simpy.Event, None, None]:
-        """Retry the queue at every whole hour while something waits."""
-        while self.queue:
-            yield self.env.timeout(math.floor(self.env.now) + 1.0 - self.env.now)
-            self.dispatch()
-        self.ticking = False
+    def retry(self, blocker: Request, ticket: int) -> Generator[simpy.Event, None, None]:
+        """Retry the queue at whole hours while `blocker` heads it, from the first hour that what
+        is known now allows; a newer retry (a later request) takes over."""
+        while ticket == self.ticket:
+            at = max(math.floor(self.env.now) + 1, self.first + self.earliest(blocker))
+            yield self.env.timeout(at - self.env.now)
+            if ticket != self.ticket:
+                return
+            next_blocker = self.dispatch()
+            if next_blocker is None:
+                return
+            blocker = next_blocker
 
-    def dispatch(self) -> None:
-        """Grant waiting requests in arrival order; one that could fit later blocks the rest."""
+    def dispatch(self) -> Request | None:
+        """Grant waiting requests in arrival order; return the first one that could fit later,
+        which blocks the rest."""
         now = float(self.env.now)
         for request in list(self.queue):
             grant = self.place(request, now)
@@ -198,7 +212,41 @@ class Fleet:
                 self.waits.append(wait(request, grant.option, grant.pool, now))
                 request.event.succeed(grant)
             elif request.can_fit:
-                return
+                return request
+        return None
+
+    def earliest(self, request: Request) -> int:
+        """The first calendar index from now at which some option of `request` could start (the
+        calendar's length if none): no earlier whole hour can grant it."""
+        lo = self.index(float(self.env.now))
+        best = self.hours
+        for option in request.options:
+            for pool in self.pools_for(request):
+                calendar = self.calendars.get((pool, option.hardware))
+                if calendar is not None:
+                    best = min(best, self.first_fit(pool, option, calendar, lo))
+        return best
+
+    def first_fit(self, pool: str, option: Option, calendar: Calendar, lo: int) -> int:
+        """The first index from `lo` at which `option` fits in `pool` as `fits` would find it
+        with what is known now. Later grants only take GPUs and test-time is only ever added,
+        so no earlier hour can fit later. Within `RETRY_LOOKAHEAD_HOURS` the test-time headroom
+        counts; beyond, only GPUs (a run of h hours from a whole hour holds at least floor(h))."""
+        length = max(math.floor(option.hours), 1)
+        need_e = option.gpus * self.weight[option.hardware]
+        hi = min(lo + RETRY_LOOKAHEAD_HOURS, self.hours)
+        end = min(hi + length, self.hours)
+        room = sliding_min(calendar.installed[lo:end] - calendar.held[lo:end], length, hi - lo)
+        free_e = sliding_min(self.free_e[pool][lo:end], length, hi - lo)
+        ok = (room + SLACK_GPUS >= option.gpus) & (
+            free_e + SLACK_GPUS - self.headrooms(pool, lo, hi) >= need_e
+        )
+        found = np.flatnonzero(ok)
+        if len(found) or hi >= self.hours:
+            return lo + int(found[0]) if len(found) else self.hours
+        room_later = calendar.installed[hi:] - calendar.held[hi:] + SLACK_GPUS >= option.gpus
+        ok_later = room_later & (self.free_e[pool][hi:] + SLACK_GPUS >= need_e)
+        return hi + first_window(ok_later, length)
 
     def pools_for(self, request: Request) -> list[str]:
         """Pools that admit pretraining by this request's lab, in the scenario's order."""
@@ -244,24 +292,28 @@ class Fleet:
     def headroom(self, pool: str, now: float) -> float:
         """H100-equivalents to leave for test-time in `pool`: its share (by installed H100e) of
         the peak test-time demand of the last and next `headroom_hours`."""
-        serving = [name for name, spec in self.spec.pools.items() if "test-time" in spec.regimes]
-        if self.spec.priority[0] != "test-time" or pool not in serving:
+        if self.spec.priority[0] != "test-time" or pool not in self.serving:
             return 0.0
         window = self.spec.headroom_hours
         lo, hi = self.index(now - window), self.index(now + window)
         peak = float(self.test_time_e[lo:hi].max(initial=0.0))
         at = min(self.index(now), self.hours - 1)
-        installed = {p: self.installed_e(p, at) for p in serving}
-        total = sum(installed.values())
-        return peak * installed[pool] / total if total > 0 else 0.0
+        total = sum(float(self.installed_e[p][at]) for p in self.serving)
+        return peak * float(self.installed_e[pool][at]) / total if total > 0 else 0.0
 
-    def installed_e(self, pool: str, index: int) -> float:
-        """H100-equivalents installed in `pool` at a calendar index."""
-        return sum(
-            float(calendar.installed[index]) * self.weight[hw]
-            for (name, hw), calendar in self.calendars.items()
-            if name == pool
+    def headrooms(self, pool: str, lo: int, hi: int) -> FloatArray:
+        """`headroom` at the whole hours of calendar indices [lo, hi), computed alike."""
+        if self.spec.priority[0] != "test-time" or pool not in self.serving:
+            return np.zeros(hi - lo)
+        window = self.spec.headroom_hours
+        before, after = math.ceil(window), math.floor(window)  # [t - before, t + after)
+        padded = np.concatenate([np.zeros(before), self.test_time_e, np.zeros(after)])
+        peak = -sliding_min(-padded[lo : hi + before + after], before + after, hi - lo)
+        total = sum(self.installed_e[p][lo:hi] for p in self.serving)
+        share = np.divide(
+            peak * self.installed_e[pool][lo:hi], total, out=np.zeros(hi - lo), where=total > 0
         )
+        return share
 
     def hold(self, grant: Grant) -> None:
         """Mark a granted run's GPUs held (whole hours) and its GPU-hours run (exact)."""
@@ -276,6 +328,32 @@ class Fleet:
     def pending(self) -> list[Wait]:
         """Requests still waiting, as waits that never started."""
         return [wait(r, r.options[0], "", math.nan) for r in self.queue]
+
+
+def sliding_min(values: FloatArray, length: int, count: int) -> FloatArray:
+    """min(values[i : i + length]) for i < count, windows cut at the end of `values`; +inf
+    for an empty window (van Herk / Gil-Werman: block prefix and suffix minima)."""
+    if length <= 0:
+        return np.full(count, np.inf)
+    blocks = -(-(count + length - 1) // length)
+    padded = np.full(blocks * length, np.inf)
+    padded[: min(len(values), len(padded))] = values[: len(padded)]
+    grid = padded.reshape(blocks, length)
+    prefix = np.minimum.accumulate(grid, axis=1).ravel()
+    suffix = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    shifted = np.concatenate([prefix[length - 1 :], np.full(length - 1, np.inf)])
+    mins: FloatArray = np.minimum(suffix[:count], shifted[:count])
+    return mins
+
+
+def first_window(ok: npt.NDArray[np.bool_], length: int) -> int:
+    """The first index i with `ok` true over [i, i + length) (cut at the end of `ok`), or
+    len(ok) if there is none."""
+    bad = np.concatenate([[0], np.cumsum(~ok)])
+    starts = np.arange(len(ok))
+    ends = np.minimum(starts + length, len(ok))
+    clear = np.flatnonzero(bad[ends] == bad[starts])
+    return int(clear[0]) if len(clear) else len(ok)
 
 
 def weights(catalog: Catalog, names: list[str]) -> dict[str, float]:
