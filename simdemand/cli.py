@@ -29,7 +29,9 @@ app.command()(sweep)
 app.command()(sensitivity)
 estimate_app = typer.Typer(no_args_is_help=True, help="Back-of-envelope cost calculators.")
 app.add_typer(estimate_app, name="estimate")
-out = Console()
+# Piped or redirected output gets room for whole tables instead of rich's 80-column default.
+PIPED_WIDTH = 200
+out = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
 err = Console(stderr=True)
 
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario TOML file.")]
