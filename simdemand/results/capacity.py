@@ -36,6 +36,8 @@ from simdemand.world.ledger import Intervals
 
 FloatArray = npt.NDArray[np.float64]
 
+# Work left after attribution below this share of a generation's total is float rounding, not work.
+ROUNDING_SHARE = 1e-9
 FLUID = {"test-time": "test-time", "pretraining": "experiments", "post-training": "post-training"}
 
 CAPACITY = pa.schema(
@@ -163,7 +165,7 @@ def attribute(
     Generation g's work leaves the queue (served or lost) in arrival order, so its cumulative
     departures are its cumulative arrivals read at the total's departures; its share of an
     hour's departures is served in the proportion the whole queue's was. Work still waiting at
-    the last hour is lost there; a residue below 1e-9 of the total is rounding, not work.
+    the last hour is lost there; a residue below `ROUNDING_SHARE` of the total is rounding.
     """
     names = sorted(demand)
     arrived = np.concatenate([[0.0], np.cumsum(sum((demand[n] for n in names), 0.0 * served))])
@@ -178,7 +180,7 @@ def attribute(
         run = gone * ratio
         lost_here = gone - run
         left = float(mine[-1] - gone.sum())
-        if left > 1e-9 * max(float(mine[-1]), 1.0):
+        if left > ROUNDING_SHARE * max(float(mine[-1]), 1.0):
             lost_here[-1] += left
         flows[name] = Flow(demand[name], run, lost_here)
     return flows

@@ -242,8 +242,10 @@ class Fleet:
             free_e + SLACK_GPUS - self.headrooms(pool, lo, hi) >= need_e
         )
         found = np.flatnonzero(ok)
-        if len(found) or hi >= self.hours:
-            return lo + int(found[0]) if len(found) else self.hours
+        if len(found):
+            return lo + int(found[0])
+        if hi >= self.hours:
+            return self.hours
         room_later = calendar.installed[hi:] - calendar.held[hi:] + SLACK_GPUS >= option.gpus
         ok_later = room_later & (self.free_e[pool][hi:] + SLACK_GPUS >= need_e)
         return hi + first_window(ok_later, length)
@@ -292,7 +294,7 @@ class Fleet:
     def headroom(self, pool: str, now: float) -> float:
         """H100-equivalents to leave for test-time in `pool`: its share (by installed H100e) of
         the peak test-time demand of the last and next `headroom_hours`."""
-        if self.spec.priority[0] != "test-time" or pool not in self.serving:
+        if not self.keeps_headroom(pool):
             return 0.0
         window = self.spec.headroom_hours
         lo, hi = self.index(now - window), self.index(now + window)
@@ -301,14 +303,25 @@ class Fleet:
         total = sum(float(self.installed_e[p][at]) for p in self.serving)
         return peak * float(self.installed_e[pool][at]) / total if total > 0 else 0.0
 
+    def keeps_headroom(self, pool: str) -> bool:
+        """True if runs in `pool` must leave room for test-time (it serves it, and comes first)."""
+        return self.spec.priority[0] == "test-time" and pool in self.serving
+
     def headrooms(self, pool: str, lo: int, hi: int) -> FloatArray:
         """`headroom` at the whole hours of calendar indices [lo, hi), computed alike."""
-        if self.spec.priority[0] != "test-time" or pool not in self.serving:
+        if not self.keeps_headroom(pool):
             return np.zeros(hi - lo)
         window = self.spec.headroom_hours
         before, after = math.ceil(window), math.floor(window)  # [t - before, t + after)
-        padded = np.concatenate([np.zeros(before), self.test_time_e, np.zeros(after)])
-        peak = -sliding_min(-padded[lo : hi + before + after], before + after, hi - lo)
+        a, b = lo - before, hi + after
+        padded = np.concatenate(
+            [
+                np.zeros(max(-a, 0)),
+                self.test_time_e[max(a, 0) : min(b, self.hours)],
+                np.zeros(max(b - self.hours, 0)),
+            ]
+        )
+        peak = -sliding_min(-padded, before + after, hi - lo)
         total = sum(self.installed_e[p][lo:hi] for p in self.serving)
         share = np.divide(
             peak * self.installed_e[pool][lo:hi], total, out=np.zeros(hi - lo), where=total > 0
