@@ -34,7 +34,7 @@ def measure(path: Path, resolution: str) -> dict[str, Any]:
     began = time.perf_counter()
     results = simulate(scenario)
     wall = time.perf_counter() - began
-    capacity = results.capacity
+    capacity = results.supply
     return {
         "wall_s": wall,
         "reservations": 0 if capacity is None else capacity.waits.num_rows,

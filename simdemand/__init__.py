@@ -7,8 +7,18 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
+from simdemand.results.reader import Run, read_run
+from simdemand.results.run import Results
 from simdemand.results.writer import write_results
 from simdemand.scenario import load_scenario
-from simdemand.simulate import Results, simulate
+from simdemand.simulate import simulate
 
-__all__ = ["Results", "__version__", "load_scenario", "simulate", "write_results"]
+__all__ = [
+    "Results",
+    "Run",
+    "__version__",
+    "load_scenario",
+    "read_run",
+    "simulate",
+    "write_results",
+]

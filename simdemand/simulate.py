@@ -1,18 +1,16 @@
-"""Run one scenario: build the world, let the agents act, and turn the ledger into tables."""
+"""Run one scenario: build the world, let the agents act, and turn what it recorded into tables."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import replace
 
-import pyarrow as pa
-
-from simdemand.results.capacity import Capacity, allocate
+from simdemand.analysis.summary import records, summarize
 from simdemand.results.grid import bin_edges
+from simdemand.results.run import Results
+from simdemand.results.supply import supply_tables
 from simdemand.results.tables import amounts, jobs_table, models_table, timeseries_table
 from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.schema import Scenario
@@ -20,45 +18,11 @@ from simdemand.world.agents.communities import Community
 from simdemand.world.agents.labs import Lab, warmup_hours
 from simdemand.world.agents.users import Cohort
 from simdemand.world.ledger import clip
+from simdemand.world.supply.allocation import allocate
 from simdemand.world.world import World
 
 Progress = Callable[[float, float], None]
 PROGRESS_STEPS = 200
-
-
-@dataclass(frozen=True)
-class Results:
-    """The tables of one run and what is needed to say where they came from."""
-
-    scenario: Scenario
-    timeseries: pa.Table
-    jobs: pa.Table
-    models: pa.Table
-    streams: dict[str, tuple[int, ...]]
-    wall_time_s: float
-    capacity: Capacity | None = None
-
-    def provenance(self) -> dict[str, str]:
-        """Facts that identify the run, the same for every identical run (no wall time)."""
-        from simdemand import __version__
-
-        return {
-            "simdemand.version": __version__,
-            "simdemand.scenario": self.scenario.run.name,
-            "simdemand.scenario_sha256": scenario_hash(self.scenario),
-            "simdemand.seed": str(self.scenario.run.seed),
-        }
-
-
-def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario as canonical JSON."""
-    return hashlib.sha256(canonical_json(scenario).encode()).hexdigest()
-
-
-def canonical_json(scenario: Scenario) -> str:
-    """The resolved scenario as JSON with sorted keys."""
-    data: dict[str, Any] = scenario.model_dump(mode="json")
-    return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
 def build_world(scenario: Scenario) -> World:
@@ -89,17 +53,32 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
     intervals = clip(world.ledger.intervals(), 0.0, horizon)
     money = amounts(intervals, world.catalog, scenario.run.pue)
     edges = bin_edges(scenario.run)
-    capacity = None
+    supply = None
     if world.fleet is not None:
-        capacity = allocate(
-            world.fleet, intervals, world.catalog, scenario.run.pue, edges, world.start
+        allocation = allocate(world.fleet, intervals, world.catalog, math.ceil(float(edges[-1])))
+        waits = [*world.fleet.waits, *world.fleet.pending()]
+        supply = supply_tables(
+            allocation, waits, world.catalog, scenario.run.pue, edges, world.start
         )
-    return Results(
+    results = Results(
         scenario=scenario,
         timeseries=timeseries_table(intervals, money, edges, world.start),
         jobs=jobs_table(intervals, money, world.start),
         models=models_table(world.registry.models, world.start),
         streams=dict(world.streams.taken),
         wall_time_s=time.perf_counter() - began,
-        capacity=capacity,
+        supply=supply,
     )
+    return with_summary(results)
+
+
+def with_summary(results: Results) -> Results:
+    """The results with their headline figures (those of `simdemand summary --json`)."""
+    supply = None
+    if results.supply is not None:
+        s = results.supply
+        supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
+    frames = (results.timeseries, results.jobs, results.models)
+    timeseries, jobs, models = (table.to_pandas() for table in frames)
+    summary = records(summarize(timeseries, jobs, models, fleet=supply))
+    return replace(results, summary=summary)

@@ -106,9 +106,9 @@ def test_metric_sums_a_year_and_a_share(root: Path) -> None:
 def test_single_run_folder(root: Path) -> None:
     """A run folder opens alone, as a dataset or a DataFrame."""
     folder = next(root.glob("scenario=*/replication=0"))
-    models = analysis.read_run(folder, "models")
+    models = analysis.read_table(folder, "models")
     assert len(models) > 0
-    monthly = analysis.totals(analysis.open_run(folder), freq="month")
+    monthly = analysis.totals(analysis.open_table(folder), freq="month")
     assert list(monthly.columns) == ["time", "regime", "gpu_hours"]
     with pytest.raises(ValueError, match="unknown table"):
-        analysis.open_run(folder, "queries")
+        analysis.open_table(folder, "queries")

@@ -9,9 +9,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simdemand.backtest import backtest, compare, distribution_table, simulated_models, with_history
+from simdemand.calibration.backtest import (
+    backtest,
+    compare,
+    distribution_table,
+    simulated_models,
+    with_history,
+)
+from simdemand.calibration.history import load_epoch_models
 from simdemand.cli import app
-from simdemand.history import load_epoch_models
 from simdemand.scenario import load_scenario
 
 HISTORY = Path(__file__).parent.parent / "scenarios" / "history-2018-2025.toml"

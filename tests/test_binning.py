@@ -8,9 +8,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simdemand.results.binning import split
 from simdemand.results.grid import bin_edges, month_starts
 from simdemand.scenario.schema import RunConfig
+from simdemand.world.binning import split
 
 
 def test_split_by_hand() -> None:

@@ -11,12 +11,18 @@ import pytest
 from typer.testing import CliRunner
 
 from simdemand import load_scenario, simulate, write_results
+from simdemand.analysis.post_training import (
+    ecosystem_summary,
+    lineage,
+    most_popular,
+    ratio_distribution,
+)
 from simdemand.cli import app
-from simdemand.ecosystem import ecosystem_summary, lineage, most_popular, ratio_distribution
+from simdemand.results.run import Results
 from simdemand.scenario.communities import TECHNIQUES, CommunitySpec
 from simdemand.scenario.schema import Scenario
-from simdemand.simulate import Results, build_world
-from simdemand.world.agents.communities import AGGREGATE_SEPARATOR
+from simdemand.simulate import build_world
+from simdemand.units import AGGREGATE_SEPARATOR
 from simdemand.world.world import World
 
 SCENARIO = Path(__file__).parent / "scenarios" / "communities.toml"

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from simdemand.estimate import estimate_inference, estimate_training
+from simdemand.physics.estimate import estimate_inference, estimate_training
 
 
 def training_error(published_gpu_hours: float, **kwargs: Any) -> float:

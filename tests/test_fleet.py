@@ -21,10 +21,10 @@ from simdemand import load_scenario, simulate, write_results
 from simdemand.catalog import load_catalog
 from simdemand.cli import app
 from simdemand.errors import InputError
-from simdemand.results.capacity import attribute, queue
+from simdemand.results.run import Results
 from simdemand.scenario.fleet import FleetSpec
-from simdemand.simulate import Results
-from simdemand.world.fleet import (
+from simdemand.world.supply.allocation import attribute, queue
+from simdemand.world.supply.fleet import (
     Fleet,
     Grant,
     Option,
@@ -113,8 +113,8 @@ def test_gpus_retire_after_their_service_life() -> None:
 
 
 def test_pool_shares_split_each_delivery(fleet_run: Results) -> None:
-    assert fleet_run.capacity is not None
-    table = fleet_run.capacity.fleet.to_pandas()
+    assert fleet_run.supply is not None
+    table = fleet_run.supply.fleet.to_pandas()
     first = table[table.time == table.time.min()].set_index("pool").installed_gpu_hours
     assert first["own"] == pytest.approx(first["cloud"])  # shares 0.5 and 0.5
 
@@ -254,8 +254,8 @@ def test_h100_equivalents_weigh_by_dense_bf16_peak() -> None:
 def test_flows_are_conserved_bin_by_bin(fleet_run: Results) -> None:
     """demanded + queued before = served + unmet + queued after, for every regime and
     generation; nothing is negative."""
-    assert fleet_run.capacity is not None
-    table = fleet_run.capacity.capacity.to_pandas()
+    assert fleet_run.supply is not None
+    table = fleet_run.supply.capacity.to_pandas()
     numbers = table.filter(like="_gpu_hours")
     assert (numbers >= -1e-6).all().all()
     for _, group in table.groupby(["regime", "hardware"]):
@@ -267,11 +267,11 @@ def test_flows_are_conserved_bin_by_bin(fleet_run: Results) -> None:
 
 def test_served_never_exceeds_installed(fleet_run: Results) -> None:
     """Per pool and generation, and for all regimes together in H100-equivalents."""
-    assert fleet_run.capacity is not None
-    fleet = fleet_run.capacity.fleet.to_pandas()
+    assert fleet_run.supply is not None
+    fleet = fleet_run.supply.fleet.to_pandas()
     assert (fleet.used_gpu_hours <= fleet.installed_gpu_hours * (1 + 1e-9) + 1e-6).all()
     assert ((fleet.utilization >= 0) & (fleet.utilization <= 1 + 1e-9)).all()
-    capacity = fleet_run.capacity.capacity.to_pandas()
+    capacity = fleet_run.supply.capacity.to_pandas()
     w = weights(load_catalog(), sorted(set(capacity.hardware) | set(fleet.hardware)))
     served = (capacity.served_gpu_hours * capacity.hardware.map(w)).groupby(capacity.time).sum()
     installed = (fleet.installed_gpu_hours * fleet.hardware.map(w)).groupby(fleet.time).sum()
@@ -281,8 +281,8 @@ def test_served_never_exceeds_installed(fleet_run: Results) -> None:
 def test_demand_matches_the_demand_tables(fleet_run: Results) -> None:
     """Test-time and post-training demand equal the timeseries; so does pretraining when no
     run waited past the horizon."""
-    assert fleet_run.capacity is not None
-    capacity = fleet_run.capacity.capacity.to_pandas()
+    assert fleet_run.supply is not None
+    capacity = fleet_run.supply.capacity.to_pandas()
     demand = capacity.groupby("regime").demanded_gpu_hours.sum()
     series = fleet_run.timeseries.to_pandas().groupby("regime").gpu_hours.sum()
     assert demand["test-time"] == pytest.approx(series["test-time"], rel=1e-9)
@@ -291,10 +291,10 @@ def test_demand_matches_the_demand_tables(fleet_run: Results) -> None:
 
 def test_the_fleet_scenario_contends(fleet_run: Results) -> None:
     """Runs wait for clusters, test-time goes unmet, post-training is squeezed."""
-    assert fleet_run.capacity is not None
-    waits = fleet_run.capacity.waits.to_pandas()
+    assert fleet_run.supply is not None
+    waits = fleet_run.supply.waits.to_pandas()
     assert (waits.wait_hours > 24).sum() >= 2
-    unmet = fleet_run.capacity.capacity.to_pandas().groupby("regime").unmet_gpu_hours.sum()
+    unmet = fleet_run.supply.capacity.to_pandas().groupby("regime").unmet_gpu_hours.sum()
     assert (unmet > 0).all()
 
 
@@ -302,8 +302,8 @@ def test_waiting_delays_releases(fleet_run: Results) -> None:
     """A run that waited is released later than in the unconstrained run."""
     scenario = load_scenario(FLEET)
     free = simulate(scenario.model_copy(update={"fleet": None}))
-    assert fleet_run.capacity is not None
-    waits = fleet_run.capacity.waits.to_pandas()
+    assert fleet_run.supply is not None
+    waits = fleet_run.supply.waits.to_pandas()
     waited = waits[(waits.wait_hours > 0) & waits.started.notna()].model_id
     models = fleet_run.models.to_pandas().set_index("model_id").released
     unconstrained = free.models.to_pandas().set_index("model_id").released
@@ -317,9 +317,9 @@ def test_a_fleet_that_never_binds_leaves_demand_unchanged(tmp_path: Path) -> Non
     scenario = load_scenario(FLEET, [f"fleet.deliveries={huge}", "fleet.service_life_years=10"])
     constrained = simulate(scenario)
     free = simulate(scenario.model_copy(update={"fleet": None}))
-    assert free.capacity is None
-    assert constrained.capacity is not None
-    assert (constrained.capacity.waits.to_pandas().wait_hours == 0).all()
+    assert free.supply is None
+    assert constrained.supply is not None
+    assert (constrained.supply.waits.to_pandas().wait_hours == 0).all()
     pd.testing.assert_frame_equal(constrained.models.to_pandas(), free.models.to_pandas())
     pd.testing.assert_frame_equal(
         constrained.timeseries.to_pandas(),
@@ -327,15 +327,15 @@ def test_a_fleet_that_never_binds_leaves_demand_unchanged(tmp_path: Path) -> Non
         check_exact=False,
         rtol=1e-12,
     )
-    assert constrained.capacity.capacity.to_pandas().unmet_gpu_hours.sum() == 0.0
+    assert constrained.supply.capacity.to_pandas().unmet_gpu_hours.sum() == 0.0
 
 
 def test_fleet_outputs_are_reproducible(fleet_run: Results) -> None:
     again = simulate(load_scenario(FLEET))
-    assert again.capacity is not None
-    assert fleet_run.capacity is not None
+    assert again.supply is not None
+    assert fleet_run.supply is not None
     for name in ("capacity", "fleet", "waits"):
-        assert getattr(again.capacity, name).equals(getattr(fleet_run.capacity, name))
+        assert getattr(again.supply, name).equals(getattr(fleet_run.supply, name))
 
 
 def test_fleet_tables_are_written_only_with_a_fleet(tmp_path: Path, fleet_run: Results) -> None:
@@ -433,10 +433,10 @@ def test_summary_and_plot_show_the_supply_side(
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     supply = pd.DataFrame(figures["supply"])
-    capacity = fleet_run.capacity.capacity.to_pandas() if fleet_run.capacity else None
+    capacity = fleet_run.supply.capacity.to_pandas() if fleet_run.supply else None
     assert capacity is not None
     assert supply.unmet_gpu_hours.sum() == pytest.approx(capacity.unmet_gpu_hours.sum())
-    waits = fleet_run.capacity.waits.to_pandas() if fleet_run.capacity else None
+    waits = fleet_run.supply.waits.to_pandas() if fleet_run.supply else None
     assert waits is not None
     assert figures["waits"]["never_started"] == waits.started.isna().sum() > 0
     image = tmp_path / "supply.png"
@@ -459,8 +459,8 @@ def test_without_queues_served_plus_unmet_is_demanded_in_every_bin() -> None:
     demand is exactly served or lost in that bin."""
     delays = ["fleet.experiments_max_delay_hours=0", "fleet.post_training_max_delay_hours=0"]
     result = simulate(load_scenario(FLEET, delays))
-    assert result.capacity is not None
-    table = result.capacity.capacity.to_pandas()
+    assert result.supply is not None
+    table = result.supply.capacity.to_pandas()
     fluid = table[table.regime != "pretraining"]
     gap = fluid.demanded_gpu_hours - fluid.served_gpu_hours - fluid.unmet_gpu_hours
     assert np.allclose(gap, 0.0, atol=1e-6 * fluid.demanded_gpu_hours.max())

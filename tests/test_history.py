@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simdemand.history import (
+from simdemand.calibration.history import (
     backtest_table,
     compute_distribution,
     frontier_growth_per_year,

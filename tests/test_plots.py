@@ -16,8 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from typer.testing import CliRunner
 
+import simdemand
 from simdemand import load_scenario, plots, simulate, write_results
-from simdemand.plot_command import KIND_NAMES, plot
+from simdemand.analysis import post_training, test_time
+from simdemand.cli.plot import KIND_NAMES, plot
 
 QUERY_FLOP = {"chat": 1e13, "best-of-n": 8e13, "reasoning": 1.2e15, "agentic": 3e15}
 
@@ -37,7 +39,7 @@ def hourly_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_results(simulate(scenario), tmp_path_factory.mktemp("runs") / "hourly")
 
 
-def with_all_regimes(run: plots.Run, seed: int = 1) -> plots.Run:
+def with_all_regimes(run: simdemand.Run, seed: int = 1) -> simdemand.Run:
     """The run plus made-up post-training and test-time rows (until those regimes exist)."""
     rng = np.random.default_rng(seed)
     models = run.models.loc[run.models["parent_id"].isna()]
@@ -75,7 +77,7 @@ def with_all_regimes(run: plots.Run, seed: int = 1) -> plots.Run:
         frame["hardware"] = "H100-SXM"
         frame["gpu_hours"] = frame["flop"] / 1e18
     timeseries = pd.concat([ts, post_rows, tt], ignore_index=True).fillna(0.0)
-    return plots.Run(
+    return simdemand.Run(
         folder=run.folder,
         timeseries=timeseries,
         jobs=pd.concat([jobs, pd.DataFrame(post)], ignore_index=True),
@@ -92,7 +94,7 @@ def labels(ax: Axes) -> list[str]:
 
 def test_regimes_figure_pretraining_only(tiny_run: Path) -> None:
     """A run with one regime: three panels, each one stacked series with its unit per period."""
-    fig = plots.regimes_figure(plots.load_run(tiny_run).timeseries)
+    fig = plots.regimes_figure(simdemand.read_run(tiny_run).timeseries)
     assert isinstance(fig, Figure)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles == ["GPU time by regime", "Energy by regime", "Cost by regime"]
@@ -104,7 +106,7 @@ def test_regimes_figure_pretraining_only(tiny_run: Path) -> None:
 
 def test_regimes_figure_three_regimes_in_order(tiny_run: Path) -> None:
     """All three regimes stack in the fixed order, with their fixed colours."""
-    run = with_all_regimes(plots.load_run(tiny_run))
+    run = with_all_regimes(simdemand.read_run(tiny_run))
     ax = plots.regimes_figure(run.timeseries).axes[0]
     assert labels(ax) == ["pretraining", "post-training", "test-time"]
     assert len(ax.collections) == 3
@@ -112,7 +114,7 @@ def test_regimes_figure_three_regimes_in_order(tiny_run: Path) -> None:
 
 def test_growth_and_cumulative_use_log_scale(tiny_run: Path) -> None:
     """Exponential growth on log axes: a line per regime and a dashed total."""
-    run = with_all_regimes(plots.load_run(tiny_run))
+    run = with_all_regimes(simdemand.read_run(tiny_run))
     growth = plots.growth_figure(run.timeseries).axes[0]
     cumulative = plots.cumulative_figure(run.timeseries).axes[0]
     for ax in (growth, cumulative):
@@ -125,7 +127,7 @@ def test_growth_and_cumulative_use_log_scale(tiny_run: Path) -> None:
 
 def test_hardware_figure_has_a_series_per_gpu(tiny_run: Path) -> None:
     """One stacked series per hardware name in the run."""
-    ts = plots.load_run(tiny_run).timeseries
+    ts = simdemand.read_run(tiny_run).timeseries
     ax = plots.hardware_figure(ts).axes[0]
     assert len(ax.collections) == ts["hardware"].nunique()
     assert ax.get_title(loc="left") == "GPU time by hardware"
@@ -133,9 +135,9 @@ def test_hardware_figure_has_a_series_per_gpu(tiny_run: Path) -> None:
 
 def test_daily_cycle_needs_hourly_bins(tiny_run: Path, hourly_run: Path) -> None:
     """Weekly bins give a note; hourly bins give a log panel and an hour-of-day profile."""
-    weekly = plots.daily_cycle_figure(plots.load_run(tiny_run).timeseries)
+    weekly = plots.daily_cycle_figure(simdemand.read_run(tiny_run).timeseries)
     assert "hourly bins" in weekly.axes[0].texts[0].get_text()
-    run = with_all_regimes(plots.load_run(hourly_run))
+    run = with_all_regimes(simdemand.read_run(hourly_run))
     top, bottom = plots.daily_cycle_figure(run.timeseries).axes
     assert top.get_yscale() == "log"
     assert top.get_ylabel() == "GPUs busy (GPU-hours per hour)"
@@ -148,8 +150,8 @@ def test_daily_cycle_needs_hourly_bins(tiny_run: Path, hourly_run: Path) -> None
 
 def test_ecosystem_ratios_follow_lineage(tiny_run: Path) -> None:
     """Derivatives of derivatives count toward the root base; the ratio is tree / base GPU-hours."""
-    run = with_all_regimes(plots.load_run(tiny_run))
-    table = plots.ecosystem_ratios(run.models, run.jobs)
+    run = with_all_regimes(simdemand.read_run(tiny_run))
+    table = post_training.ecosystem_ratios(run.models, run.jobs)
     derived = run.models.loc[run.models["parent_id"].notna()]
     assert int(table["derivatives"].sum()) == len(derived)
     post = run.jobs.loc[run.jobs["regime"] == "post-training", "gpu_hours"].sum()
@@ -164,8 +166,8 @@ def test_ecosystem_ratios_follow_lineage(tiny_run: Path) -> None:
 
 def test_query_ratios_against_a_single_pass(tiny_run: Path) -> None:
     """The cheapest class is the single pass; ratios are FLOP per query over its own."""
-    run = with_all_regimes(plots.load_run(tiny_run))
-    table = plots.query_ratios(run.timeseries)
+    run = with_all_regimes(simdemand.read_run(tiny_run))
+    table = test_time.query_ratios(run.timeseries)
     assert table.attrs["reference"] == "chat"
     expected = {c: f / QUERY_FLOP["chat"] for c, f in QUERY_FLOP.items()}
     assert table["ratio"].to_dict() == pytest.approx(expected)
@@ -178,9 +180,9 @@ def test_query_ratios_against_a_single_pass(tiny_run: Path) -> None:
 
 def test_missing_regimes_draw_notes(tiny_run: Path) -> None:
     """Figures about an absent regime say so instead of failing."""
-    run = plots.load_run(tiny_run)
-    eco = plots.ecosystem_figure(plots.ecosystem_ratios(run.models, run.jobs))
-    queries = plots.query_figure(plots.query_ratios(run.timeseries))
+    run = simdemand.read_run(tiny_run)
+    eco = plots.ecosystem_figure(post_training.ecosystem_ratios(run.models, run.jobs))
+    queries = plots.query_figure(test_time.query_ratios(run.timeseries))
     assert "no post-training" in eco.axes[1].texts[0].get_text()
     assert "no test-time" in queries.axes[0].texts[0].get_text()
     assert plots.missing_data(run, "queries") == "no test-time rows"
@@ -188,9 +190,9 @@ def test_missing_regimes_draw_notes(tiny_run: Path) -> None:
 
 def test_backtest_figure(tiny_run: Path) -> None:
     """Epoch data, simulated models and both frontier trends on a log FLOP axis."""
-    from simdemand.history import load_epoch_models
+    from simdemand.calibration.history import load_epoch_models
 
-    run = plots.load_run(tiny_run)
+    run = simdemand.read_run(tiny_run)
     table = pd.DataFrame(
         {
             "metric": ["n_ge_1e24"] * 2 + ["n_ge_1e25"] * 2,

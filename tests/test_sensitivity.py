@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from simdemand.cli.experiments import sensitivity, sweep
 from simdemand.experiments import analyze, load_sweep, run_sweep
-from simdemand.experiments.commands import sensitivity, sweep
 from simdemand.experiments.sensitivity import MissingRuns
 
 HERE = Path(__file__).parent / "scenarios"

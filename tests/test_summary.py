@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from simdemand.analysis.summary import regime_totals
 from simdemand.cli import app
-from simdemand.summary import read_run, regime_totals
+from simdemand.results.reader import read_run
 
 HERE = Path(__file__).parent / "scenarios"
 
@@ -53,7 +54,7 @@ def test_regime_totals_by_hand() -> None:
 def test_manifest_summary_matches_tables(run_dir: Path) -> None:
     """The manifest's totals by regime and year equal sums over timeseries.parquet."""
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    ts, _, _ = read_run(run_dir)
+    ts = read_run(run_dir).timeseries
     by_year = {(r["year"], r["regime"]): r["gpu_hours"] for r in manifest["summary"]["regimes"]}
     sums = ts.groupby([ts["time"].dt.year, "regime"])["gpu_hours"].sum().reset_index()
     expected = {
@@ -88,13 +89,13 @@ def test_summary_refuses_a_folder_without_results(tmp_path: Path, runner: CliRun
     """A folder that is not a run gives a one-line error and exit 2."""
     result = runner.invoke(app, ["summary", str(tmp_path)])
     assert result.exit_code == 2
-    assert "not a results folder" in result.stderr
+    assert "not a simdemand run folder" in result.stderr
 
 
 def test_ecosystem_summary_without_post_training(tiny: Path) -> None:
     """A run with bases but no derivatives gives zero counts and ratios, not an error."""
     from simdemand import load_scenario, simulate
-    from simdemand.ecosystem import ecosystem_summary
+    from simdemand.analysis.post_training import ecosystem_summary
 
     results = simulate(load_scenario(tiny))
     bases = ecosystem_summary(results.models.to_pandas(), results.jobs.to_pandas())

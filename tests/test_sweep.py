@@ -17,10 +17,10 @@ import typer
 from distributed import Client, LocalCluster, get_task_stream
 from typer.testing import CliRunner
 
+from simdemand.cli.experiments import sensitivity, sweep
 from simdemand.experiments import load_sweep, run_sweep
-from simdemand.experiments.commands import sensitivity, sweep
 from simdemand.experiments.store import StoreError
-from simdemand.world.rng import replication_seed
+from simdemand.scenario.identity import replication_seed
 
 HERE = Path(__file__).parent / "scenarios"
 GRID = HERE / "sweep_grid.toml"

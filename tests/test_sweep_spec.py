@@ -8,9 +8,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from simdemand.cli.experiments import sensitivity, sweep
 from simdemand.errors import InputError
 from simdemand.experiments import load_sweep
-from simdemand.experiments.commands import sensitivity, sweep
 
 LABS = (Path(__file__).parent / "scenarios" / "sweep_labs.toml").as_posix()
 GOOD = f"""

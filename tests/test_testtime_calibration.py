@@ -24,8 +24,8 @@ import pandas as pd
 import pytest
 
 from simdemand import load_scenario, simulate
+from simdemand.analysis.test_time import summarize
 from simdemand.scenario.users import ChatClass, ReasoningClass
-from simdemand.testtime import summarize
 from simdemand.world.agents.users import mean_tokens, utc_week_profile
 
 ROOT = Path(__file__).parent.parent

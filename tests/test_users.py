@@ -15,9 +15,11 @@ import pytest
 import simpy
 from typer.testing import CliRunner
 
-from simdemand import costs, load_scenario, simulate
+from simdemand import load_scenario, simulate
+from simdemand.analysis.test_time import summarize, summary_records
 from simdemand.catalog import load_catalog
 from simdemand.cli import app
+from simdemand.physics import serving
 from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.users import (
     AgenticClass,
@@ -27,7 +29,6 @@ from simdemand.scenario.users import (
     SearchClass,
     TimeZone,
 )
-from simdemand.testtime import summarize, summary_records
 from simdemand.world.agents.users import (
     Cohort,
     adoption_users,
@@ -76,11 +77,11 @@ def base() -> pd.DataFrame:
     return ledger(world_of())
 
 
-def reference_point(context: float) -> costs.ServingPoint:
+def reference_point(context: float) -> serving.ServingPoint:
     """The serving point the cohort should use, computed directly from the cost physics."""
     hw = load_catalog()[HARDWARE]
-    kv = costs.default_kv_bytes_per_token(ACTIVE, "fp8")
-    return costs.serving_point(PARAMS, ACTIVE, hw, "fp8", kv, context, latency_target_s=0.05)
+    kv = serving.default_kv_bytes_per_token(ACTIVE, "fp8")
+    return serving.serving_point(PARAMS, ACTIVE, hw, "fp8", kv, context, latency_target_s=0.05)
 
 
 # --- Per-query amounts, by hand --------------------------------------------------------------
@@ -93,7 +94,7 @@ def test_chat_costs_what_the_roofline_says(base: pd.DataFrame) -> None:
     assert set(base["model_id"]) == {"DeepSeek-V3"}
     point = reference_point(2048.0)
     seconds = 1536 * 0.75 / point.prefill_tokens_per_gpu_s + 1024 / point.decode_tokens_per_gpu_s
-    flop = (1536 * 0.75 + 1024) * costs.inference_flop_per_token(ACTIVE, 2048.0)
+    flop = (1536 * 0.75 + 1024) * serving.inference_flop_per_token(ACTIVE, 2048.0)
     assert per_query(base, "chat", "gpu_hours") == pytest.approx(seconds, rel=1e-9)
     assert per_query(base, "chat", "flop") == pytest.approx(flop, rel=1e-9)
     assert per_query(base, "chat", "tokens") == pytest.approx(1536 + 1024, rel=1e-12)

@@ -1,12 +1,13 @@
-"""Regenerate simdemand/data/epoch_models.csv from Epoch AI's "all_ml_systems.csv".
+"""Regenerate simdemand/calibration/data/epoch_models.csv from Epoch AI's "all_ml_systems.csv".
 
 Usage::
 
-    python tools/clean_epoch.py PATH/TO/all_ml_systems.csv [-o simdemand/data/epoch_models.csv]
+    python tools/clean_epoch.py PATH/TO/all_ml_systems.csv \
+        [-o simdemand/calibration/data/epoch_models.csv]
 
 Source: Epoch AI, "Data on AI Models" (epoch.ai), CC-BY 4.0, snapshot of Aug 2025. Every cell
 is read as text and validated; a cell that fails validation becomes empty rather than being
-guessed at. The rules are listed in simdemand/data/README.md and summarised on stderr.
+guessed at. The rules are listed in simdemand/calibration/data/README.md and summarised on stderr.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import pandas as pd
 
 SNAPSHOT_END = dt.date(2025, 8, 31)
 EARLIEST = dt.date(1950, 1, 1)
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "simdemand" / "data" / "epoch_models.csv"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[1] / "simdemand" / "calibration" / "data" / "epoch_models.csv"
+)
 
 # Finetune-compute cells whose own notes show a unit slip (parameters written in thousands or
 # millions instead of units, so the value is ~1e6 too small); blanked, not corrected.

@@ -16,8 +16,8 @@ import numpy.typing as npt
 
 from simdemand.errors import FieldError, InputError
 from simdemand.experiments.spec import Sample, SweepSpec, coerce, lookup, read_sweep, toml_text
+from simdemand.scenario.identity import replication_seed
 from simdemand.scenario.schema import Scenario
-from simdemand.world.rng import replication_seed
 
 Matrix = npt.NDArray[np.float64]
 MAX_ERRORS = 20

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simdemand.experiments.design import RunSpec
-from simdemand.results.writer import TABLES, write_results
-from simdemand.simulate import scenario_hash, simulate
+from simdemand.results.reader import DEMAND_TABLES
+from simdemand.results.writer import write_results
+from simdemand.scenario.identity import scenario_hash
+from simdemand.simulate import simulate
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -96,7 +98,7 @@ def run_one(run: RunSpec, root: str) -> RunRecord:
         seed=run.seed,
         values=run.values,
         scenario_sha256=scenario_hash(results.scenario),
-        rows={name: getattr(results, name).num_rows for name in TABLES},
+        rows={name: getattr(results, name).num_rows for name in DEMAND_TABLES},
         wall_time_s=results.wall_time_s,
     )
 

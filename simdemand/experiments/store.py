@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from simdemand.experiments.design import RunSpec, Sweep, partition
+from simdemand.results.reader import SWEEP_MANIFEST, DamagedManifest, read_sweep_manifest
 from simdemand.results.writer import write_json
-from simdemand.simulate import scenario_hash
+from simdemand.scenario.identity import scenario_hash
 
-MANIFEST = "manifest.jsonl"
+MANIFEST = SWEEP_MANIFEST
 PLAN = "sweep.json"
 SCENARIO_DIR = re.compile(r"^scenario=(?P<id>[A-Za-z0-9_-]+)$")
 REPLICATION_DIR = re.compile(r"^replication=(?P<k>\d+)$")
@@ -26,23 +27,11 @@ class StoreError(Exception):
 
 
 def read_manifest(root: Path) -> list[dict[str, Any]]:
-    """The records of finished runs; a torn last line (a killed append) is not a record."""
-    path = root / MANIFEST
-    if not path.exists():
-        return []
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    records = []
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:  # the last line, without its newline: a torn append
-                break
-            raise StoreError(f"{path}: line {i + 1} is not JSON; the manifest is damaged") from None
-    return records
+    """The records of finished runs; a damaged manifest is a StoreError."""
+    try:
+        return read_sweep_manifest(root)
+    except DamagedManifest as e:
+        raise StoreError(str(e)) from None
 
 
 def record_key(record: dict[str, Any]) -> Key:

@@ -1,1 +1,1 @@
-"""Results: binning the ledger onto the output grid, Arrow tables, and writing them to disk."""
+"""Results: tables of what the world recorded, the manifest, the writer and the one reader."""

@@ -10,9 +10,9 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from simdemand import costs
 from simdemand.catalog import Catalog
-from simdemand.results.binning import split
+from simdemand.physics import energy
+from simdemand.world.binning import split
 from simdemand.world.ledger import Intervals
 from simdemand.world.registry import ModelRecord
 
@@ -96,8 +96,8 @@ def amounts(iv: Intervals, catalog: Catalog, pue: float) -> dict[str, npt.NDArra
     return {
         "gpu_hours": iv.gpu_hours,
         "flop": iv.flop,
-        "energy_mwh": np.asarray(costs.energy_mwh(iv.gpu_hours, tdp, pue), dtype=np.float64),
-        "cost_usd": np.asarray(costs.cost_usd(iv.gpu_hours, price), dtype=np.float64),
+        "energy_mwh": np.asarray(energy.energy_mwh(iv.gpu_hours, tdp, pue), dtype=np.float64),
+        "cost_usd": np.asarray(energy.cost_usd(iv.gpu_hours, price), dtype=np.float64),
         "queries": iv.queries,
         "tokens": iv.tokens,
         "derivatives": iv.derivatives,

@@ -10,15 +10,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simdemand.simulate import Results, scenario_hash
-from simdemand.summary import records, summarize
+from simdemand.results.run import Results
+from simdemand.scenario.identity import scenario_hash
 
-TABLES = ("timeseries", "jobs", "models")
-FLEET_TABLES = ("capacity", "fleet", "waits")
 LIBRARIES = ("simpy", "numpy", "pandas", "pyarrow", "pydantic")
 
 
@@ -33,20 +30,12 @@ def write_results(results: Results, out: str | Path, force: bool = False) -> Pat
     partial.mkdir()
     try:
         meta = results.provenance()
-        for name, table in tables(results).items():
+        for name, table in results.tables().items():
             write_parquet(table, partial / f"{name}.parquet", meta)
         write_json(manifest(results), partial / "manifest.json")
         replace_dir(partial, out)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return out
-
-
-def tables(results: Results) -> dict[str, pa.Table]:
-    """The run's tables by file name: the demand tables, and the fleet's when it has one."""
-    out = {name: getattr(results, name) for name in TABLES}
-    if results.capacity is not None:
-        out.update({name: getattr(results.capacity, name) for name in FLEET_TABLES})
     return out
 
 
@@ -79,19 +68,11 @@ def replace_dir(new: Path, out: Path) -> None:
     shutil.rmtree(old)
 
 
-def fleet_frames(results: Results) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
-    """The capacity, fleet and waits tables as DataFrames, if the run had a fleet."""
-    if results.capacity is None:
-        return None
-    capacity = results.capacity
-    return capacity.capacity.to_pandas(), capacity.fleet.to_pandas(), capacity.waits.to_pandas()
-
-
 def manifest(results: Results) -> dict[str, Any]:
     """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time."""
-    scenario = results.scenario
-    frames = (results.timeseries.to_pandas(), results.jobs.to_pandas(), results.models.to_pandas())
     from simdemand import __version__
+
+    scenario = results.scenario
 
     return {
         "simdemand_version": __version__,
@@ -104,7 +85,7 @@ def manifest(results: Results) -> dict[str, Any]:
             "python": platform.python_version(),
             **{lib: version(lib) for lib in LIBRARIES},
         },
-        "counts": {name: table.num_rows for name, table in tables(results).items()},
+        "counts": {name: table.num_rows for name, table in results.tables().items()},
         "wall_time_s": round(results.wall_time_s, 3),
-        "summary": records(summarize(*frames, fleet=fleet_frames(results))),
+        "summary": results.summary or {},
     }

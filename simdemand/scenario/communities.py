@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field, model_validator
 
-from simdemand import costs
+from simdemand.physics import post_training
 from simdemand.scenario.base import Fraction, NonNegativeFloat, PositiveFloat, Share, Strict
 
 Sigma = Annotated[float, Field(ge=0, le=5)]
@@ -212,7 +212,7 @@ class ClosedChannel(Strict):
     tokens_median: PositiveFloat = 5e6  # a few thousand examples; service jobs cost ~$100
     tokens_sigma: Sigma = 1.5
     # Provider-run jobs on tuned stacks: ~ the pretraining utilization law at small scale
-    # (costs.training_utilization, ~0.4 on A100 x 0.85 on Hopper).
+    # (training.training_utilization, ~0.4 on A100 x 0.85 on Hopper).
     train_utilization: Fraction = 0.35
 
     @model_validator(mode="after")
@@ -291,12 +291,12 @@ class CommunitySpec(Strict):
     # OpenThoughts), Llama 3.1 405B (the largest dense model widely served, the users' cap).
     max_teacher_active_params: PositiveFloat = 4.05e11
     # Utilization of post-training jobs (model FLOP / GPU-seconds / dense BF16 peak); sources in
-    # simdemand/costs.py: Alpaca + Vicuna (training), DeepSeek-R1-Zero (rollouts), the serving
-    # roofline (offline generation), prefill MFU (scoring).
-    train_utilization: Fraction = costs.POST_TRAINING_TRAIN_UTILIZATION
-    rollout_utilization: Fraction = costs.POST_TRAINING_ROLLOUT_UTILIZATION
-    generation_utilization: Fraction = costs.POST_TRAINING_GENERATION_UTILIZATION
-    scoring_utilization: Fraction = costs.POST_TRAINING_SCORING_UTILIZATION
+    # simdemand/physics/post_training.py: Alpaca + Vicuna (training), DeepSeek-R1-Zero
+    # (rollouts), the serving roofline (offline generation), prefill MFU (scoring).
+    train_utilization: Fraction = post_training.POST_TRAINING_TRAIN_UTILIZATION
+    rollout_utilization: Fraction = post_training.POST_TRAINING_ROLLOUT_UTILIZATION
+    generation_utilization: Fraction = post_training.POST_TRAINING_GENERATION_UTILIZATION
+    scoring_utilization: Fraction = post_training.POST_TRAINING_SCORING_UTILIZATION
     # Development runs (hyper-parameter sweeps, failed and unpublished attempts, evaluations) as
     # a multiple of a derivative's final run: Olmo 3 swept 4 learning rates per post-training
     # stage (3 runs beside the final one); developing a recipe "can easily be 10 to 100X the

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from simdemand.costs import DEFAULT_LATENCY_TARGET_S
+from simdemand.physics.serving import DEFAULT_LATENCY_TARGET_S
 from simdemand.scenario.base import (
     Name,
     NonNegativeFloat,
@@ -209,7 +209,7 @@ class Serving(Strict):
     initial_model: ServedModel = ServedModel()
     precision: Precision = "fp8"
     hardware_lag_days: NonNegativeFloat = DEFAULT_HARDWARE_LAG_DAYS
-    # 50 ms per output token: simdemand.costs.DEFAULT_LATENCY_TARGET_S (between MLPerf v5.0's
+    # 50 ms per output token: simdemand.serving.DEFAULT_LATENCY_TARGET_S (between MLPerf v5.0's
     # Llama-2-70B interactive 40 ms and server 200 ms limits).
     latency_target_s: PositiveFloat = DEFAULT_LATENCY_TARGET_S
 

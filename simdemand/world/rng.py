@@ -28,9 +28,3 @@ class Streams:
         self.taken[name] = key
         seq = np.random.SeedSequence(self.seed, spawn_key=key)
         return np.random.Generator(np.random.PCG64(seq))
-
-
-def replication_seed(seed: int, replication: int) -> int:
-    """Seed of replication `replication` of a run seeded `seed` (keyed, order-independent)."""
-    state = np.random.SeedSequence(seed, spawn_key=(replication,)).generate_state(2, np.uint64)
-    return int(state[0] >> np.uint64(1))

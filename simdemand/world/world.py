@@ -9,12 +9,11 @@ import simpy
 
 from simdemand.catalog import Catalog
 from simdemand.scenario.schema import Scenario
-from simdemand.world.fleet import Fleet
+from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
 from simdemand.world.ledger import Ledger
 from simdemand.world.registry import Registry
 from simdemand.world.rng import Streams
-from simdemand.world.units import DAYS_PER_YEAR as DAYS_PER_YEAR
-from simdemand.world.units import HOURS_PER_DAY as HOURS_PER_DAY
+from simdemand.world.supply.fleet import Fleet
 
 
 class World:

@@ -1,0 +1,1 @@
+"""The agents of the three regimes: labs (pretraining), communities (post-training), users."""

@@ -4,10 +4,10 @@ Every release by a lab joins a pool of bases (open weights: the community's own 
 closed: the labs' fine-tuning services). Once a step (two weeks by default) the community shares
 that step's derivatives among the bases in proportion to their appeal, draws how many each gets
 by technique, and draws each derivative's tokens (sized to its base's pretraining data), hence
-its FLOP and GPU-hours from the recipes in simdemand/costs.py. Derivatives that become bases for
-others, or that are big against their family's pretraining, are released as models of their
-own, each with one job row. The others are charged in one job row per family, technique and
-step, whose model_id is ``ROOT~TECHNIQUE``.
+its FLOP and GPU-hours from the recipes in simdemand/physics/post_training.py. Derivatives
+that become bases for others, or that are big against their family's pretraining, are released
+as models of their own, each with one job row. The others are charged in one job row per family,
+technique and step, whose model_id is ``ROOT~TECHNIQUE``.
 Every post-training row's ``derivatives`` column holds the number of derivatives it stands for.
 
 Random streams: ``community:NAME`` (counts, tokens, timing), ``community:NAME:popularity`` (one
@@ -28,8 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from simdemand import costs
 from simdemand.catalog import Hardware
+from simdemand.physics import post_training
 from simdemand.scenario.communities import (
     CLIP_SIGMAS,
     CLOSED_TECHNIQUES,
@@ -41,21 +41,19 @@ from simdemand.scenario.communities import (
     clipped_lognormal_variance,
     sample_clipped_lognormal,
 )
+from simdemand.units import HOURS_PER_DAY, HOURS_PER_MONTH, POST_TRAINING, aggregate_id
 from simdemand.world.registry import ModelRecord
-from simdemand.world.world import DAYS_PER_YEAR, HOURS_PER_DAY, World
+from simdemand.world.world import World
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-REGIME = "post-training"
-HOURS_PER_MONTH = DAYS_PER_YEAR * HOURS_PER_DAY / 12.0
 # A merge or a quantization takes minutes to an hour on one GPU (mergekit, llama.cpp); its
 # compute is counted as zero, its row lasts this long.
 NEAR_FREE_JOB_HOURS = 0.25
 # The community starts at most this long before hour 0 (if the world starts earlier), so the
 # jobs already running at the start are in the ledger: longer than the longest job.
 WARMUP_DAYS = 60.0
-AGGREGATE_SEPARATOR = "~"
 # Closed-channel groups (private fine-tunes of one model, technique and step) larger than this
 # have their total tokens drawn from the normal law of a sum (central limit), not one by one.
 EXACT_GROUP = 32
@@ -300,38 +298,40 @@ class Community:
 
     def recipe(
         self, pool: Pool, technique: str, root: IntArray, tokens: FloatArray
-    ) -> tuple[costs.PhaseFlop, FloatArray]:
+    ) -> tuple[post_training.PhaseFlop, FloatArray]:
         """FLOP by phase of each derivative, and the bytes of memory its job needs."""
         spec = self.spec.techniques
         active = pool.column("active", root)
         params = pool.column("params", root)
-        tuned = params * costs.FULL_TUNING_BYTES_PER_PARAM
+        tuned = params * post_training.FULL_TUNING_BYTES_PER_PARAM
         if technique == "lora":
-            return costs.lora_flop(active, tokens), params * costs.FROZEN_BYTES_PER_PARAM
+            return post_training.lora_flop(
+                active, tokens
+            ), params * post_training.FROZEN_BYTES_PER_PARAM
         if technique == "sft":
-            return costs.sft_flop(active, tokens), tuned
+            return post_training.sft_flop(active, tokens), tuned
         if technique == "rl":
-            return costs.rl_flop(active, tokens, spec.rl.reward_model_fraction), tuned
+            return post_training.rl_flop(active, tokens, spec.rl.reward_model_fraction), tuned
         if technique == "best_of_n":
             b = spec.best_of_n
-            phases = costs.best_of_n_flop(
+            phases = post_training.best_of_n_flop(
                 active, tokens, b.samples_per_prompt, b.reward_model_fraction
             )
             return phases, tuned
         if technique == "search":
             s = spec.search
-            phases = costs.search_flop(
+            phases = post_training.search_flop(
                 active, tokens, s.generated_per_kept_token, s.verifier_fraction
             )
             return phases, tuned
         if technique == "synthetic":
             ratio = spec.synthetic.generated_per_kept_token
-            return costs.synthetic_data_flop(active, tokens, ratio), tuned
+            return post_training.synthetic_data_flop(active, tokens, ratio), tuned
         teacher_active, teacher_params = self.teacher_size(
             active, params, pool.column("loss", root)
         )
-        phases = costs.distillation_flop(active, teacher_active, tokens)
-        return phases, tuned + teacher_params * costs.FROZEN_BYTES_PER_PARAM
+        phases = post_training.distillation_flop(active, teacher_active, tokens)
+        return phases, tuned + teacher_params * post_training.FROZEN_BYTES_PER_PARAM
 
     def teacher_size(
         self, active: FloatArray, params: FloatArray, loss: FloatArray
@@ -348,13 +348,13 @@ class Community:
         )
 
     def gpu_hours(
-        self, pool: Pool, technique: str, phases: costs.PhaseFlop, hardware: Hardware
+        self, pool: Pool, technique: str, phases: post_training.PhaseFlop, hardware: Hardware
     ) -> FloatArray:
         """GPU-hours of each derivative: every phase at its own utilization of the BF16 peak."""
         spec = self.spec
         train = spec.train_utilization if pool is self.open else spec.closed.train_utilization
         generate = spec.rollout_utilization if technique == "rl" else spec.generation_utilization
-        hours = costs.post_training_gpu_hours(
+        hours = post_training.post_training_gpu_hours(
             phases,
             hardware.bf16_flop_per_s,
             train_utilization=train,
@@ -367,7 +367,7 @@ class Community:
         self, gpu_hours: FloatArray, memory_bytes: FloatArray, hardware: Hardware
     ) -> FloatArray:
         """GPUs per job: enough to hold the models, more to end in about job_days, capped."""
-        held = np.asarray(costs.min_gpus_to_hold(memory_bytes, 1.0, hardware.hbm_bytes))
+        held = np.asarray(post_training.min_gpus_to_hold(memory_bytes, 1.0, hardware.hbm_bytes))
         wanted = np.ceil(gpu_hours / (self.spec.job_days * HOURS_PER_DAY))
         gpus = np.maximum(held, np.minimum(wanted, self.spec.max_job_gpus))
         node = hardware.gpus_per_node
@@ -467,7 +467,7 @@ class Community:
         model_id = f"{self.name}/d{self.made}"
         r = int(batch.root[i])
         self.world.ledger.record(
-            REGIME,
+            POST_TRAINING,
             self.name,
             batch.technique,
             model_id,
@@ -563,10 +563,10 @@ class Community:
             for lo, hi in zip(first, [*first[1:], len(roots)], strict=True):
                 start, end, gpu_hours, flop, number, tokens = rows[lo:hi].T
                 self.world.ledger.record_many(
-                    REGIME,
+                    POST_TRAINING,
                     self.name,
                     technique,
-                    f"{pool.ids[int(roots[lo])]}{AGGREGATE_SEPARATOR}{technique}",
+                    aggregate_id(pool.ids[int(roots[lo])], technique),
                     hardware,
                     start,
                     end,

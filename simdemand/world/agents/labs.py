@@ -8,14 +8,13 @@ from dataclasses import dataclass
 
 import simpy
 
-from simdemand import costs
-from simdemand.catalog import Hardware
+from simdemand.catalog import Hardware, Precision
+from simdemand.physics import training
 from simdemand.scenario.schema import LabArchetype
-from simdemand.world.fleet import Grant, Option
+from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY, SECONDS_PER_HOUR
 from simdemand.world.registry import ModelRecord
-from simdemand.world.world import DAYS_PER_YEAR, HOURS_PER_DAY, World
-
-SECONDS_PER_HOUR = 3600.0
+from simdemand.world.supply.fleet import Grant, Option
+from simdemand.world.world import World
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class RunPlan:
     active_params: float
     tokens: float
     hardware: Hardware
-    precision: costs.Precision
+    precision: Precision
     gpus: int
     utilization: float
     gpu_hours: float
@@ -84,12 +83,14 @@ class Lab:
         max_s = spec.max_run_days * HOURS_PER_DAY * SECONDS_PER_HOUR
         active0, params0, _ = self.sizing(wanted)
         eff = hardware.training_efficiency
-        util = costs.training_utilization(
+        util = training.training_utilization(
             active0, params0, precision, cluster, hardware_efficiency=eff
         )
         gpus = min(cluster, max(1, math.ceil(wanted / (peak * util * min_s))))
         active, params, _ = self.sizing(wanted)
-        util = costs.training_utilization(active, params, precision, gpus, hardware_efficiency=eff)
+        util = training.training_utilization(
+            active, params, precision, gpus, hardware_efficiency=eff
+        )
         flop = min(wanted, gpus * peak * util * max_s)
         active, params, tokens = self.sizing(flop)
         seconds = flop / (gpus * peak * util)
@@ -103,13 +104,13 @@ class Lab:
             precision=precision,
             gpus=gpus,
             utilization=util,
-            gpu_hours=costs.gpu_hours_from_flop(flop, peak, util),
+            gpu_hours=training.gpu_hours_from_flop(flop, peak, util),
             days=seconds / SECONDS_PER_HOUR / HOURS_PER_DAY,
         )
 
     def sizing(self, flop: float) -> tuple[float, float, float]:
         """Return (active params, total params, tokens) for a run of `flop`."""
-        active, tokens = costs.compute_optimal_sizing(flop, self.spec.tokens_per_param)
+        active, tokens = training.compute_optimal_sizing(flop, self.spec.tokens_per_param)
         return active, active / self.spec.active_fraction, tokens
 
     def hardware(self, start_h: float) -> Hardware:
@@ -179,7 +180,7 @@ class Lab:
                 parent_id=None,
                 hardware=hw,
                 gpu_hours=plan.gpu_hours,
-                predicted_loss=costs.chinchilla_loss(plan.active_params, plan.tokens),
+                predicted_loss=training.chinchilla_loss(plan.active_params, plan.tokens),
                 technique="pretraining",
             )
         )

@@ -4,9 +4,9 @@ A cohort never makes one event per query. It wakes once per step (`step_days`), 
 step's hourly query counts per class (Poisson around the adoption x usage x daily/weekly
 profile x class-mix rate) and their token totals (gamma aggregates with the mean and variance
 of sums of lognormal lengths) with numpy, prices them with the prefill/decode roofline of
-:mod:`simdemand.costs` on the serving model and hardware of the step, and charges the ledger
-one interval per hour and class (per day and class when the output grid is a day or coarser:
-the binned series are the same, the jobs table 24x smaller).
+:mod:`simdemand.physics.serving` on the serving model and hardware of the step, and charges the
+ledger one interval per hour and class (per day and class when the output grid is a day or
+coarser: the binned series are the same, the jobs table 24x smaller).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
-from simdemand import costs
-from simdemand.catalog import Hardware
+from simdemand.catalog import Hardware, Precision
+from simdemand.physics import serving
 from simdemand.scenario.users import (
     AgenticClass,
     BassAdoption,
@@ -31,13 +31,18 @@ from simdemand.scenario.users import (
     SearchClass,
     TimeZone,
 )
+from simdemand.units import (
+    DAYS_PER_YEAR,
+    HOURS_PER_DAY,
+    HOURS_PER_WEEK,
+    SECONDS_PER_HOUR,
+    TEST_TIME,
+)
 from simdemand.world.registry import ModelRecord
-from simdemand.world.world import DAYS_PER_YEAR, HOURS_PER_DAY, World
+from simdemand.world.world import World
 
 FloatArray = npt.NDArray[np.float64]
 
-HOURS_PER_WEEK = 168
-SECONDS_PER_HOUR = 3600.0
 # Serving points are cached per 1/16 octave of mean context (4.4% steps), so lengths that
 # grow a little every step do not recompute the roofline each time.
 CONTEXT_STEPS_PER_OCTAVE = 16.0
@@ -57,7 +62,7 @@ class Served:
 
 @dataclass(frozen=True)
 class Prices:
-    """Cost of one class's tokens on a serving point, from the roofline of simdemand.costs."""
+    """Cost of one class's tokens on a serving point, from the serving roofline."""
 
     gpu_s_per_input_token: float
     gpu_s_per_output_token: float
@@ -88,7 +93,7 @@ class Cohort:
         self.sigmas = np.array(
             [c.input_sigma for c in self.classes] + [c.output_sigma for c in self.classes]
         )
-        self.points: dict[tuple[str, str, str, float], costs.ServingPoint] = {}
+        self.points: dict[tuple[str, str, str, float], serving.ServingPoint] = {}
         self.prices_cache: dict[tuple[str, str, float, float], Prices] = {}
         self.buffers: dict[str, Buffer] = {}
         world.env.process(self.run())
@@ -228,28 +233,28 @@ class Cohort:
         """Prices of a class's tokens on the serving point at a (bucketed) mean context."""
         point = self.point(model, hardware, context)
         return Prices(
-            float(costs.query_gpu_seconds(point, 1.0, 0.0, cls.cached_fraction)),
-            float(costs.query_gpu_seconds(point, 0.0, 1.0)),
-            costs.inference_flop_per_token(model.active_params, point.context_tokens),
+            float(serving.query_gpu_seconds(point, 1.0, 0.0, cls.cached_fraction)),
+            float(serving.query_gpu_seconds(point, 0.0, 1.0)),
+            serving.inference_flop_per_token(model.active_params, point.context_tokens),
         )
 
-    def point(self, model: Served, hardware: Hardware, context: float) -> costs.ServingPoint:
+    def point(self, model: Served, hardware: Hardware, context: float) -> serving.ServingPoint:
         """The (cached) serving point of `model` on `hardware` at a mean context."""
         precision = self.precision(hardware)
         key = (model.model_id, hardware.name, precision, context)
         if key not in self.points:
-            self.points[key] = costs.serving_point(
+            self.points[key] = serving.serving_point(
                 model.params,
                 model.active_params,
                 hardware,
                 precision,
-                costs.default_kv_bytes_per_token(model.active_params, precision),
+                serving.default_kv_bytes_per_token(model.active_params, precision),
                 context,
                 latency_target_s=self.spec.serving.latency_target_s,
             )
         return self.points[key]
 
-    def precision(self, hardware: Hardware) -> costs.Precision:
+    def precision(self, hardware: Hardware) -> Precision:
         """The cohort's serving precision, or BF16 on hardware without FP8."""
         wanted = self.spec.serving.precision
         return wanted if hardware.fp8_flop_per_s is not None else "bf16"
@@ -284,7 +289,7 @@ class Cohort:
         start, gpu_hours, flop, queries, tokens = buffer.columns()
         model_id, hardware = buffer.labels
         self.world.ledger.record_many(
-            "test-time",
+            TEST_TIME,
             self.name,
             activity,
             model_id,

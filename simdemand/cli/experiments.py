@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
+from simdemand.cli.common import fail, out, progress_bar
 from simdemand.errors import InputError
 from simdemand.experiments.design import Sweep, load_sweep
 from simdemand.experiments.executors import ExecutorError, ExecutorKind
-from simdemand.experiments.runner import Progress as ProgressCallback
 from simdemand.experiments.runner import SweepReport, run_sweep
 from simdemand.experiments.sensitivity import (
     BadMetric,
@@ -34,9 +23,6 @@ from simdemand.experiments.sensitivity import (
     write_indices,
 )
 from simdemand.experiments.store import StoreError
-
-out = Console()
-err = Console(stderr=True)
 
 SweepFile = Annotated[Path, typer.Argument(help="Sweep TOML file.")]
 OutDir = Annotated[
@@ -59,13 +45,6 @@ Resume = Annotated[
         "--resume", help="Continue the sweep in --out: skip finished runs, clean partial ones."
     ),
 ]
-
-
-def fail(lines: list[str], code: int = 2) -> typer.Exit:
-    """Print error lines to stderr and return the Exit to raise."""
-    for line in lines:
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 def load_or_exit(path: Path) -> Sweep:
@@ -99,7 +78,7 @@ def execute_or_exit(
     failed runs."""
     kind = choose(executor, scheduler)
     try:
-        with progress_bar(sweep.name) as update:
+        with progress_bar(f"sweeping {sweep.name}", counted=True) as update:
             report = run_sweep(sweep, root, kind, workers, scheduler, resume, progress=update)
     except (StoreError, ExecutorError) as e:
         raise fail([str(e)]) from None
@@ -117,24 +96,6 @@ def execute_or_exit(
         )
         raise fail(lines, code=1)
     return report
-
-
-@contextmanager
-def progress_bar(name: str) -> Iterator[ProgressCallback | None]:
-    """Yield a progress callback over runs: a rich bar on a terminal, silence otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(f"sweeping {name}", total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def sweep(

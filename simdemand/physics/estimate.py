@@ -1,12 +1,31 @@
 """Back-of-envelope estimates of one training run and of serving one kind of query.
 
-Thin compositions of :mod:`simdemand.costs` over a catalog entry; the CLI prints their dicts.
+Thin compositions of the physics over a catalog entry; the CLI prints their dicts. This is the
+boundary for one-off inputs, so it checks them (the physics itself trusts its callers).
 """
 
 from __future__ import annotations
 
-from simdemand import costs
-from simdemand.catalog import Catalog, Precision, load_catalog
+import math
+
+from simdemand.catalog import PRECISIONS, Catalog, Precision, load_catalog
+from simdemand.physics.energy import DEFAULT_PUE, cost_usd, energy_mwh
+from simdemand.physics.serving import (
+    DEFAULT_LATENCY_TARGET_S,
+    default_kv_bytes_per_token,
+    query_gpu_seconds,
+    serving_point,
+)
+from simdemand.physics.training import (
+    DEFAULT_RUN_DAYS,
+    chinchilla_loss,
+    default_cluster_gpus,
+    gpu_hours_from_flop,
+    training_flop,
+    training_utilization,
+    whole_nodes,
+)
+from simdemand.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
 TOKENS_PER_MILLION = 1e6
 
@@ -21,8 +40,8 @@ def estimate_training(
     precision: Precision = "bf16",
     utilization: float | None = None,
     gpus: int | None = None,
-    pue: float = costs.DEFAULT_PUE,
-    run_days: float = costs.DEFAULT_RUN_DAYS,
+    pue: float = DEFAULT_PUE,
+    run_days: float = DEFAULT_RUN_DAYS,
 ) -> dict[str, float | str]:
     """FLOP, GPU-hours, utilization, cluster, days, energy and cost of one pretraining run.
 
@@ -32,15 +51,17 @@ def estimate_training(
     """
     hw = (catalog if catalog is not None else load_catalog())[hardware]
     active = params if active_params is None else active_params
+    check_model(params, active, precision)
+    check_positive(tokens=tokens, pue=pue, run_days=run_days)
     peak = hw.peak_flop_per_s(precision)
-    flop = costs.training_flop(active, tokens)
+    flop = training_flop(active, tokens)
     if gpus is not None and (isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1):
         raise ValueError(f"gpus must be a whole number >= 1, got {gpus!r}")
     if utilization is not None and not 0 < utilization <= 1:
         raise ValueError(f"utilization must be within (0, 1], got {utilization}")
     if gpus is None:
         if utilization is None:
-            gpus = costs.default_cluster_gpus(
+            gpus = default_cluster_gpus(
                 flop,
                 peak,
                 active,
@@ -51,13 +72,13 @@ def estimate_training(
                 run_days=run_days,
             )
         else:
-            hours = costs.gpu_hours_from_flop(flop, peak, utilization)
-            gpus = costs.whole_nodes(hours / (run_days * costs.HOURS_PER_DAY), hw.gpus_per_node)
+            hours = gpu_hours_from_flop(flop, peak, utilization)
+            gpus = whole_nodes(hours / (run_days * HOURS_PER_DAY), hw.gpus_per_node)
     if utilization is None:
-        utilization = costs.training_utilization(
+        utilization = training_utilization(
             active, params, precision, gpus, hardware_efficiency=hw.training_efficiency
         )
-    gpu_hours = costs.gpu_hours_from_flop(flop, peak, utilization)
+    gpu_hours = gpu_hours_from_flop(flop, peak, utilization)
     return {
         "hardware": hw.name,
         "precision": precision,
@@ -65,14 +86,14 @@ def estimate_training(
         "active_params": float(active),
         "tokens": float(tokens),
         "flop": flop,
-        "predicted_loss": costs.chinchilla_loss(active, tokens),
+        "predicted_loss": chinchilla_loss(active, tokens),
         "peak_flop_per_s": peak,
         "utilization": utilization,
         "gpus": float(gpus),
         "gpu_hours": gpu_hours,
-        "days": gpu_hours / gpus / costs.HOURS_PER_DAY,
-        "energy_mwh": costs.energy_mwh(gpu_hours, hw.tdp_w, pue),
-        "cost_usd": costs.cost_usd(gpu_hours, hw.usd_per_gpu_hour),
+        "days": gpu_hours / gpus / HOURS_PER_DAY,
+        "energy_mwh": energy_mwh(gpu_hours, hw.tdp_w, pue),
+        "cost_usd": cost_usd(gpu_hours, hw.usd_per_gpu_hour),
     }
 
 
@@ -88,8 +109,8 @@ def estimate_inference(
     cached_fraction: float = 0.0,
     kv_bytes_per_token: float | None = None,
     context_tokens: float | None = None,
-    latency_target_s: float | None = costs.DEFAULT_LATENCY_TARGET_S,
-    pue: float = costs.DEFAULT_PUE,
+    latency_target_s: float | None = DEFAULT_LATENCY_TARGET_S,
+    pue: float = DEFAULT_PUE,
 ) -> dict[str, float | str]:
     """Serving throughput per GPU and GPU time, energy and cost per query and per 1M output tokens.
 
@@ -99,13 +120,23 @@ def estimate_inference(
     """
     hw = (catalog if catalog is not None else load_catalog())[hardware]
     active = params if active_params is None else active_params
-    costs.check_positive(output_tokens=output_tokens)
-    costs.check_non_negative(input_tokens=input_tokens)
+    check_model(params, active, precision)
+    check_positive(output_tokens=output_tokens, pue=pue)
+    check_non_negative(input_tokens=input_tokens)
+    if not 0.0 <= cached_fraction <= 1.0:
+        raise ValueError(f"cached_fraction must be within [0, 1], got {cached_fraction!r}")
+    for name, value in (
+        ("kv_bytes_per_token", kv_bytes_per_token),
+        ("context_tokens", context_tokens),
+        ("latency_target_s", latency_target_s),
+    ):
+        if value is not None:
+            check_positive(**{name: value})
     if kv_bytes_per_token is None:
-        kv_bytes_per_token = costs.default_kv_bytes_per_token(active, precision)
+        kv_bytes_per_token = default_kv_bytes_per_token(active, precision)
     if context_tokens is None:
         context_tokens = max(1.0, input_tokens + output_tokens / 2.0)
-    point = costs.serving_point(
+    point = serving_point(
         params,
         active,
         hw,
@@ -114,8 +145,8 @@ def estimate_inference(
         context_tokens,
         latency_target_s=latency_target_s,
     )
-    seconds = costs.query_gpu_seconds(point, input_tokens, output_tokens, cached_fraction)
-    gpu_hours = seconds / costs.SECONDS_PER_HOUR
+    seconds = query_gpu_seconds(point, input_tokens, output_tokens, cached_fraction)
+    gpu_hours = seconds / SECONDS_PER_HOUR
     per_million = TOKENS_PER_MILLION / output_tokens
     return {
         "hardware": hw.name,
@@ -132,13 +163,39 @@ def estimate_inference(
         "decode_tokens_per_gpu_s": point.decode_tokens_per_gpu_s,
         "gpu_seconds_per_query": seconds,
         "gpu_hours_per_million_output_tokens": gpu_hours * per_million,
-        "energy_mwh_per_million_output_tokens": costs.energy_mwh(
-            gpu_hours * per_million, hw.tdp_w, pue
-        ),
-        "cost_usd_per_million_output_tokens": costs.cost_usd(
+        "energy_mwh_per_million_output_tokens": energy_mwh(gpu_hours * per_million, hw.tdp_w, pue),
+        "cost_usd_per_million_output_tokens": cost_usd(
             gpu_hours * per_million, hw.usd_per_gpu_hour
         ),
     }
+
+
+def check_model(params: float, active_params: float, precision: str) -> None:
+    """ValueError unless the sizes are positive, active <= total, and the precision is known."""
+    check_positive(params=params, active_params=active_params)
+    if active_params > params * (1 + 1e-9):
+        raise ValueError(f"active_params ({active_params:g}) exceeds params ({params:g})")
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
+
+
+def check_positive(**values: float) -> None:
+    """ValueError naming the first value that is not a finite number > 0."""
+    for name, value in values.items():
+        if not (is_number(value) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+def check_non_negative(**values: float) -> None:
+    """ValueError naming the first value that is not a finite number >= 0."""
+    for name, value in values.items():
+        if not (is_number(value) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+def is_number(value: object) -> bool:
+    """True for real numbers (Python or numpy), False for bools and everything else."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 __all__ = ["estimate_inference", "estimate_training"]

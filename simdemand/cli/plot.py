@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from simdemand.cli.common import fail
+from simdemand.results.reader import read_run
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -31,12 +34,6 @@ KIND_HELP = (
 FORMATS = (".png", ".svg", ".pdf")
 
 
-def stop(message: str) -> typer.Exit:
-    """Print one error line to stderr and return the exit (status 2) to raise."""
-    typer.echo(message, err=True)
-    return typer.Exit(2)
-
-
 def save_atomically(fig: Figure, out: Path) -> None:
     """Save a Figure next to `out` under a temporary name, then rename it into place."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -57,22 +54,26 @@ def plot(
 ) -> None:
     """Draw a figure of a run (matplotlib, Agg) and write it as an image."""
     if kind not in KIND_NAMES:
-        raise stop(f"simdemand plot: unknown --kind {kind!r}; choose from {', '.join(KIND_NAMES)}")
+        raise fail(
+            [f"simdemand plot: unknown --kind {kind!r}; choose from {', '.join(KIND_NAMES)}"]
+        )
     target = out if out is not None else run / f"{kind}.png"
     if target.suffix.lower() not in FORMATS:
-        raise stop(f"{target}: unknown image format; use {', '.join(FORMATS)}")
+        raise fail([f"{target}: unknown image format; use {', '.join(FORMATS)}"])
     try:
         from simdemand import plots
     except ImportError as e:
-        raise stop(
-            f"simdemand plot: needs matplotlib ({e}); pip install 'simdemand[plot]'"
+        raise fail(
+            [f"simdemand plot: needs matplotlib ({e}); pip install 'simdemand[plot]'"]
         ) from None
     try:
-        loaded = plots.load_run(run)
+        loaded = read_run(run)
     except (FileNotFoundError, OSError, ValueError) as e:
-        raise stop(str(e).splitlines()[0] if str(e) else f"{run}: unreadable run folder") from None
+        raise fail(
+            [str(e).splitlines()[0] if str(e) else f"{run}: unreadable run folder"]
+        ) from None
     reason = plots.missing_data(loaded, kind)
     if reason is not None:
-        raise stop(f"{run}: cannot draw --kind {kind}: {reason}")
+        raise fail([f"{run}: cannot draw --kind {kind}: {reason}"])
     save_atomically(plots.run_figure(loaded, kind), target)
     typer.echo(str(target))

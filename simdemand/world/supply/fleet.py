@@ -8,7 +8,7 @@ are never pre-empted. When test-time comes first, a run must also leave room for
 test-time demand of the last and next `headroom_hours`. A waiting run is retried at whole hours,
 skipping those that the calendars and the test-time noted so far already rule out (neither can
 change in its favour). Test-time, experiments and
-post-training are fluid: the allocator in :mod:`simdemand.results.capacity` serves them from
+post-training are fluid: the allocator in :mod:`simdemand.world.supply.allocation` serves them from
 what the reservations leave, after the run.
 """
 
@@ -26,7 +26,7 @@ import simpy
 
 from simdemand.catalog import Catalog
 from simdemand.scenario.fleet import FleetSpec, Growth
-from simdemand.world.units import DAYS_PER_YEAR, HOURS_PER_DAY
+from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-HOURS_PER_YEAR = 8766.0  # Julian year
-FILES = ("capacity", "fleet", "waits")
+from simdemand.units import HOURS_PER_YEAR, SECONDS_PER_HOUR
 
 
 def years(times: pd.Series) -> pd.Series:
@@ -43,7 +41,7 @@ def bin_hours(times: pd.Series) -> float:
     distinct = pd.to_datetime(times, utc=True).drop_duplicates().sort_values()
     if len(distinct) < 2:
         return HOURS_PER_YEAR
-    return float((distinct.iloc[1] - distinct.iloc[0]).total_seconds() / 3600.0)
+    return float((distinct.iloc[1] - distinct.iloc[0]).total_seconds() / SECONDS_PER_HOUR)
 
 
 def wait_stats(waits: pd.DataFrame) -> dict[str, float]:
@@ -66,11 +64,3 @@ def summarize(capacity: pd.DataFrame, fleet: pd.DataFrame, waits: pd.DataFrame) 
         "fleet": fleet_by_year(fleet),
         "waits": wait_stats(waits),
     }
-
-
-def read_supply(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None:
-    """The capacity, fleet and waits tables of a run folder, or None if it had no fleet."""
-    if not all((folder / f"{name}.parquet").is_file() for name in FILES):
-        return None
-    capacity, fleet, waits = (pd.read_parquet(folder / f"{name}.parquet") for name in FILES)
-    return capacity, fleet, waits

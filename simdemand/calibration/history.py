@@ -61,7 +61,7 @@ _TEXT = ["model", "organization", "domain", "base_model", "accessibility", "conf
 
 def load_epoch_models() -> pd.DataFrame:
     """The bundled Epoch AI models (one row per model with a date and training compute)."""
-    resource = files("simdemand") / "data" / "epoch_models.csv"
+    resource = files("simdemand.calibration") / "data" / "epoch_models.csv"
     with resource.open("r", encoding="utf-8") as handle:
         raw = pd.read_csv(
             handle,

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-REGIME = "test-time"
+from simdemand.units import SECONDS_PER_HOUR, TEST_TIME
+
 SINGLE_PASS = "chat"
 ALL = "all"
-SECONDS_PER_HOUR = 3600.0
 SUMS = ["queries", "tokens", "gpu_hours", "flop"]
 
 Summary = dict[str, pd.DataFrame | float]
@@ -39,7 +39,7 @@ def summarize(
         (test-time GPU-hours outside the single pass);
     test_time_share, scaling_share: the same two shares over the whole run (floats).
     """
-    series = timeseries[timeseries["regime"] == REGIME]
+    series = timeseries[timeseries["regime"] == TEST_TIME]
     return {
         "per_class": per_class(series, single_pass),
         "per_class_by_year": per_class_by_year(series, single_pass),
@@ -93,7 +93,7 @@ def per_class_by_year(series: pd.DataFrame, single_pass: str = SINGLE_PASS) -> p
 
 def job_days(jobs: pd.DataFrame) -> pd.DataFrame:
     """Test-time jobs with the UTC date they fall on (they never cross midnight)."""
-    frame = jobs[jobs["regime"] == REGIME]
+    frame = jobs[jobs["regime"] == TEST_TIME]
     start = pd.to_datetime(frame["start"], utc=True)
     return frame.assign(date=start.dt.floor("D"), year=start.dt.year).rename(
         columns={"agent": "cohort", "activity": "class"}
@@ -133,7 +133,7 @@ def share_by_year(timeseries: pd.DataFrame, single_pass: str = SINGLE_PASS) -> p
     """By calendar year: test-time and total GPU-hours, the test-time share of all demand and
     the share of test-time GPU-hours spent beyond the single pass."""
     year = pd.to_datetime(timeseries["time"], utc=True).dt.year.rename("year")
-    testtime = timeseries["regime"] == REGIME
+    testtime = timeseries["regime"] == TEST_TIME
     parts = pd.DataFrame(
         {
             "year": year,
@@ -206,3 +206,35 @@ __all__ = [
     "tokens_per_day",
     "tokens_per_day_by_year",
 ]
+
+
+def query_ratios(timeseries: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+    """Test-time compute per query class and its ratio to a single pass (the reference class).
+
+    Classes are the ``activity`` of test-time rows. The reference defaults to ``chat`` (one
+    plain pass, as in :func:`summarize`), else the class with the least FLOP per query.
+    Columns: queries, flop, gpu_hours, flop_per_query, gpu_seconds_per_query, ratio (of FLOP
+    per query), gpu_seconds_ratio, share_of_queries, share_of_gpu_hours.
+    """
+    rows = timeseries.loc[timeseries["regime"] == "test-time"]
+    table = rows.groupby("activity")[["queries", "flop", "gpu_hours"]].sum()
+    table = table.loc[table["queries"] > 0]
+    table["flop_per_query"] = table["flop"] / table["queries"]
+    table["gpu_seconds_per_query"] = table["gpu_hours"] * 3600.0 / table["queries"]
+    if table.empty:
+        empty: list[float] = []
+        return table.assign(
+            ratio=empty, gpu_seconds_ratio=empty, share_of_queries=empty, share_of_gpu_hours=empty
+        )
+    default = SINGLE_PASS if SINGLE_PASS in table.index else str(table["flop_per_query"].idxmin())
+    ref = reference if reference is not None else default
+    if ref not in table.index:
+        raise KeyError(f"no test-time query class {ref!r}; classes: {', '.join(table.index)}")
+    table["ratio"] = table["flop_per_query"] / float(table["flop_per_query"].loc[ref])
+    single_pass_s = float(table["gpu_seconds_per_query"].loc[ref])
+    table["gpu_seconds_ratio"] = table["gpu_seconds_per_query"] / single_pass_s
+    table["share_of_queries"] = table["queries"] / table["queries"].sum()
+    table["share_of_gpu_hours"] = table["gpu_hours"] / table["gpu_hours"].sum()
+    table = table.sort_values("ratio")
+    table.attrs["reference"] = ref
+    return table

@@ -1,8 +1,6 @@
-"""Results for notebooks: open a run or a sweep, sum by period, quantile bands, compare scenarios.
+"""Sums of runs and sweeps by period, quantile bands across replications, scenarios compared.
 
-A sweep folder holds one hive partition per run (`scenario=<id>/replication=<k>/`) and a
-`manifest.jsonl` of finished runs; only the runs in the manifest are read, so a sweep that is
-still running, or was killed, can be opened safely.
+Tables are read with :mod:`simdemand.results.reader` (only a sweep's finished runs).
 
     from simdemand import analysis
     bands = analysis.bands("runs/baseline-grid", freq="year")   # p5 / p50 / p95 by regime
@@ -14,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -22,36 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-TABLES = ("timeseries", "jobs", "models")
+from simdemand.results.reader import RUN_KEYS, finished_runs, open_sweep
+
 MEASURES = ("gpu_hours", "flop", "energy_mwh", "cost_usd", "queries", "tokens")
 FREQS = ("hour", "day", "week", "month", "quarter", "year")
-RUN_KEYS = ["scenario", "replication"]
-PARTITIONING = ds.partitioning(
-    pa.schema([("scenario", pa.string()), ("replication", pa.int64())]), flavor="hive"
-)
 TIME = pa.timestamp("us", tz="UTC")
 Source: TypeAlias = str | Path | ds.Dataset
-
-
-def open_run(folder: str | Path, table: str = "timeseries") -> ds.Dataset:
-    """One table of a run folder (written by `simdemand run`) as a dataset."""
-    return ds.dataset(Path(folder) / f"{check_table(table)}.parquet", format="parquet")
-
-
-def read_run(folder: str | Path, table: str = "timeseries") -> pd.DataFrame:
-    """One table of a run folder as a DataFrame."""
-    frame: pd.DataFrame = open_run(folder, table).to_table().to_pandas()
-    return frame
-
-
-def manifest(sweep: str | Path) -> list[dict[str, Any]]:
-    """The records of a sweep's finished runs, in (scenario, replication) order."""
-    from simdemand.experiments.store import read_manifest
-
-    root = Path(sweep)
-    if not (root / "manifest.jsonl").exists():
-        raise FileNotFoundError(f"{root}: not a sweep folder (no manifest.jsonl)")
-    return sorted(read_manifest(root), key=lambda r: (r["scenario"], r["replication"]))
 
 
 def runs(sweep: str | Path) -> pd.DataFrame:
@@ -64,7 +38,7 @@ def runs(sweep: str | Path) -> pd.DataFrame:
             "wall_time_s": r["wall_time_s"],
             **r["parameters"],
         }
-        for r in manifest(sweep)
+        for r in finished_runs(sweep)
     ]
     return pd.DataFrame(rows, columns=None if rows else [*RUN_KEYS, "seed", "wall_time_s"])
 
@@ -73,38 +47,6 @@ def scenarios(sweep: str | Path) -> pd.DataFrame:
     """One row per scenario (index: its id) with the values of the sweep's axes."""
     table = runs(sweep).drop(columns=["replication", "seed", "wall_time_s"])
     return table.drop_duplicates("scenario").set_index("scenario").sort_index()
-
-
-def open_sweep(sweep: str | Path, table: str = "timeseries") -> ds.Dataset:
-    """One table of every finished run, with `scenario` and `replication` columns."""
-    root = Path(sweep)
-    files = [
-        str(
-            root
-            / f"scenario={r['scenario']}"
-            / f"replication={r['replication']}"
-            / f"{table}.parquet"
-        )
-        for r in manifest(root)
-    ]
-    check_table(table)
-    if not files:
-        raise FileNotFoundError(f"{root}: no finished runs yet")
-    return ds.dataset(
-        files, format="parquet", partitioning=PARTITIONING, partition_base_dir=str(root)
-    )
-
-
-def read_sweep(
-    sweep: str | Path,
-    table: str = "timeseries",
-    columns: Sequence[str] | None = None,
-    filter: pc.Expression | None = None,
-) -> pd.DataFrame:
-    """One table of every finished run as a DataFrame (pick columns and rows to stay small)."""
-    cols = None if columns is None else list(dict.fromkeys([*RUN_KEYS, *columns]))
-    frame: pd.DataFrame = open_sweep(sweep, table).to_table(columns=cols, filter=filter).to_pandas()
-    return frame
 
 
 def year_filter(year: int) -> pc.Expression:
@@ -257,13 +199,6 @@ def metric(
         return part_series.rename(measure)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (part_series / total).rename(f"share_{measure}")
-
-
-def check_table(table: str) -> str:
-    """Refuse a table name a run does not write."""
-    if table not in TABLES:
-        raise ValueError(f"unknown table '{table}'; use one of {', '.join(TABLES)}")
-    return table
 
 
 def check_measure(measure: str) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from simdemand import ecosystem, supply, testtime
+from simdemand.analysis import post_training, supply, test_time
+from simdemand.units import POST_TRAINING, TEST_TIME
 
 
 def regime_totals(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -32,14 +32,14 @@ def summarize(
     out: dict[str, Any] = {"regimes": regime_totals(timeseries)}
     if fleet is not None:
         out.update(supply.summarize(*fleet))
-    if (jobs["regime"] == ecosystem.REGIME).any():
-        bases = ecosystem.ecosystem_summary(models, jobs)
+    if (jobs["regime"] == POST_TRAINING).any():
+        bases = post_training.ecosystem_summary(models, jobs)
         out["ecosystem"] = bases
-        out["ecosystem_ratio"] = ecosystem.ratio_distribution(
-            bases, min_observed_days=ecosystem.MATURE_DAYS
+        out["ecosystem_ratio"] = post_training.ratio_distribution(
+            bases, min_observed_days=post_training.MATURE_DAYS
         )
-    if (jobs["regime"] == "test-time").any():
-        out["test_time"] = testtime.summarize(jobs, timeseries)
+    if (jobs["regime"] == TEST_TIME).any():
+        out["test_time"] = test_time.summarize(jobs, timeseries)
     return out
 
 
@@ -48,17 +48,9 @@ def records(summary: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in summary.items():
         if name == "test_time":
-            out[name] = testtime.summary_records(value)
+            out[name] = test_time.summary_records(value)
         elif isinstance(value, pd.DataFrame):
-            out[name] = testtime.summary_records({name: value})[name]
+            out[name] = test_time.summary_records({name: value})[name]
         else:
             out[name] = value
     return out
-
-
-def read_run(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The timeseries, jobs and models tables of a run folder."""
-    ts, jobs, models = (
-        pd.read_parquet(folder / f"{name}.parquet") for name in ("timeseries", "jobs", "models")
-    )
-    return ts, jobs, models

@@ -32,9 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-REGIME = "post-training"
-SEPARATOR = "~"
-SECONDS_PER_DAY = 86_400.0
+from simdemand.units import AGGREGATE_SEPARATOR, POST_TRAINING, SECONDS_PER_DAY
+
 COLUMNS = [
     "base",
     "lab",
@@ -88,10 +87,12 @@ def lineage(models: pd.DataFrame) -> pd.DataFrame:
 
 def attribute(jobs: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
     """Post-training rows with the root and depth of the derivatives each stands for."""
-    post = jobs.loc[jobs["regime"] == REGIME, ["model_id", "gpu_hours", "flop", "derivatives"]]
+    post = jobs.loc[
+        jobs["regime"] == POST_TRAINING, ["model_id", "gpu_hours", "flop", "derivatives"]
+    ]
     ids = post["model_id"].astype(str)
-    named = ids.str.rpartition(SEPARATOR)[0] if len(ids) else ids
-    aggregated = ids.str.contains(SEPARATOR, regex=False) & named.isin(tree.index)
+    named = ids.str.rpartition(AGGREGATE_SEPARATOR)[0] if len(ids) else ids
+    aggregated = ids.str.contains(AGGREGATE_SEPARATOR, regex=False) & named.isin(tree.index)
     owner = ids.where(~aggregated, named)
     known = owner.isin(tree.index)
     rows = post.loc[known].copy()
@@ -231,3 +232,26 @@ def ratio_distribution(
         )
     ]
     return stats
+
+
+def ecosystem_ratios(
+    models: pd.DataFrame, jobs: pd.DataFrame, min_observed_days: float = 0.0
+) -> pd.DataFrame:
+    """The bases with derivatives, from :func:`simdemand.analysis.post_training.ecosystem_summary`.
+
+    One row per pretrained base whose tree has post-training: derivatives, ratio (the tree's
+    post-training GPU-hours over the base's final pretraining run), ratio_flop and the rest of
+    the summary's columns; highest ratio first. ``min_observed_days`` leaves out bases released
+    too late in the run to have collected their derivatives.
+    """
+    from simdemand.analysis.post_training import COLUMNS, ecosystem_summary
+
+    if not (jobs["regime"] == "post-training").any():
+        return pd.DataFrame(columns=COLUMNS)
+    summary = ecosystem_summary(models, jobs)
+    keep = (summary["derivatives"] > 0) & (summary["post_training_gpu_hours"] > 0)
+    keep &= summary["observed_days"] >= min_observed_days
+    table = summary.loc[keep].sort_values("ratio", ascending=False, kind="stable")
+    table = table.reset_index(drop=True)
+    table.attrs["min_observed_days"] = min_observed_days
+    return table

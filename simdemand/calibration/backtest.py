@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from simdemand.history import backtest_table, compute_distribution, load_epoch_models
+from simdemand.calibration.history import backtest_table, compute_distribution, load_epoch_models
+from simdemand.scenario.identity import replication_seed
 from simdemand.scenario.schema import Scenario
 from simdemand.simulate import simulate
-from simdemand.world.rng import replication_seed
 
 MODEL_COLUMNS = ["model_id", "released", "training_flop", "parent_id", "open_weights"]
 

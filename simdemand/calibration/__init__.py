@@ -1,0 +1,1 @@
+"""Calibration against the real world: Epoch AI history data and the backtest."""

@@ -1,0 +1,197 @@
+"""Serving physics: forward FLOP per token, KV cache, and the prefill/decode roofline.
+
+Pure functions; units are in the names. Inputs are validated by the scenario schema (or by
+:mod:`simdemand.physics.estimate`), not here. Sources are given next to each default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import overload
+
+import numpy as np
+
+from simdemand.catalog import Hardware, Precision
+from simdemand.physics.arrays import FloatArray
+
+# FLOP per active parameter per generated/processed token, forward only (Kaplan et al. 2020).
+INFERENCE_FLOP_PER_PARAM_TOKEN = 2.0
+
+# MFU of a compute-bound forward pass: prefill 0.45, decode 0.30, as used by public serving
+# simulators and cost models for H100/H200. Decode's lower MFU is that of small
+# matrix products: we read it as the MFU at a typical decode batch and let MFU rise with the
+# tokens per pass, mfu(b) = PREFILL_MFU * b / (b + b_half), b_half set so mfu(256) = 0.30.
+PREFILL_MFU = 0.45
+DECODE_MFU = 0.30
+# A typical continuous-batching decode batch: vLLM's default max_num_seqs (vLLM engine args).
+DECODE_MFU_REFERENCE_BATCH = 256.0
+# Achieved fraction of peak HBM bandwidth in decode: 0.7-0.9 (serving simulators; Azure
+# measured 92% on GB200). Middle of the range.
+MEMORY_EFFICIENCY = 0.80
+# Share of HBM the serving engine may use for weights + KV cache (vLLM gpu_memory_utilization
+# default 0.9); the rest is activations, CUDA graphs and fragmentation.
+HBM_USABLE_FRACTION = 0.90
+# Weights may fill at most this share of usable HBM per GPU before the model is split across more
+# GPUs (tensor parallel): serving stacks keep >= ~20% for KV cache (MLPerf Llama-2-70B: FP8
+# weights of 69 GB run on one 141 GB H200, on two 80 GB H100s).
+MAX_WEIGHT_FRACTION = 0.80
+# Per-output-token latency target: 50 ms (20 tokens/s per stream), between MLPerf Inference
+# v5.0's Llama-2-70B interactive (40 ms) and server (200 ms) TPOT limits.
+DEFAULT_LATENCY_TARGET_S = 0.05
+# Bytes per weight / KV value.
+BYTES_PER_VALUE: dict[str, float] = {"bf16": 2.0, "fp8": 1.0}
+# Default KV cache per token, scaled from Llama-3.1 in BF16 (2 x n_layers x n_kv_heads x d_head x
+# 2 B: 8B 131,072 B, 70B 327,680 B, 405B 516,096 B): 327,680 B x (N_active / 70e9)^0.35, a power
+# law fit to the three (within 17%). MLA or other compressed caches should pass their own.
+KV_BYTES_PER_TOKEN_AT_REFERENCE_BF16 = 327_680.0
+KV_REFERENCE_ACTIVE_PARAMS = 70e9
+KV_PARAMS_EXPONENT = 0.35
+# Width/depth (d_model / n_layers) of dense transformers, used to estimate n_layers x d_model
+# from parameters for attention FLOP: Llama 2 70B 8192/80 = 102, Llama 3.1 405B 130.
+ASPECT_RATIO = 100.0
+# Non-embedding parameters per layer per d_model^2 (Kaplan et al. 2020: N = 12 n_layer d^2).
+PARAMS_PER_LAYER_PER_D2 = 12.0
+
+
+def inference_flop_per_token(active_params: float, context_tokens: float) -> float:
+    """Forward FLOP per token: 2 x active params + attention 2 x n_layer x n_ctx x d_attn."""
+    return (
+        INFERENCE_FLOP_PER_PARAM_TOKEN * active_params
+        + 2.0 * layer_width(active_params) * context_tokens
+    )
+
+
+def layer_width(active_params: float) -> float:
+    """n_layers x d_model estimated from parameters: N = 12 n d^2 with d = ASPECT_RATIO x n."""
+    d_model = math.pow(ASPECT_RATIO * active_params / PARAMS_PER_LAYER_PER_D2, 1.0 / 3.0)
+    return d_model * d_model / ASPECT_RATIO
+
+
+def default_kv_bytes_per_token(active_params: float, precision: Precision = "bf16") -> float:
+    """KV-cache bytes per token for a GQA transformer, from the Llama-3.1 scaling above."""
+    scale = math.pow(active_params / KV_REFERENCE_ACTIVE_PARAMS, KV_PARAMS_EXPONENT)
+    return KV_BYTES_PER_TOKEN_AT_REFERENCE_BF16 * scale * BYTES_PER_VALUE[precision] / 2.0
+
+
+def decode_mfu_at(
+    batch: float, prefill_mfu: float = PREFILL_MFU, decode_mfu: float = DECODE_MFU
+) -> float:
+    """MFU of a decode step over `batch` sequences: rises from 0 toward the prefill MFU."""
+    return prefill_mfu * batch / (batch + _half_batch(prefill_mfu, decode_mfu))
+
+
+def _half_batch(prefill_mfu: float, decode_mfu: float) -> float:
+    """Batch at which the decode MFU is half the prefill MFU (0: decode as efficient)."""
+    return max(0.0, DECODE_MFU_REFERENCE_BATCH * (prefill_mfu / decode_mfu - 1.0))
+
+
+@dataclass(frozen=True)
+class ServingPoint:
+    """A steady serving configuration and its per-GPU throughputs.
+
+    Decode runs `batch` sequences (a time average, so it may be fractional) on a
+    `tensor_parallel`-GPU model replica; one step takes `decode_step_s` and is
+    bandwidth-bound when `memory_bound`.
+    """
+
+    prefill_tokens_per_gpu_s: float
+    decode_tokens_per_gpu_s: float
+    batch: float
+    tensor_parallel: int
+    decode_step_s: float
+    memory_bound: bool
+    weight_bytes: float
+    kv_bytes_per_token: float
+    context_tokens: float
+
+
+def tensor_parallel_degree(
+    weight_bytes: float, hbm_bytes: float, max_weight_fraction: float = MAX_WEIGHT_FRACTION
+) -> int:
+    """Smallest power-of-two GPU count whose usable HBM holds the weights with KV room left."""
+    per_gpu = hbm_bytes * HBM_USABLE_FRACTION * max_weight_fraction
+    return 1 << max(0, math.ceil(math.log2(weight_bytes / per_gpu) - 1e-12))
+
+
+def serving_point(
+    params: float,
+    active_params: float,
+    hardware: Hardware,
+    precision: Precision,
+    kv_bytes_per_token: float,
+    context_tokens: float,
+    *,
+    latency_target_s: float | None = DEFAULT_LATENCY_TARGET_S,
+    prefill_mfu: float = PREFILL_MFU,
+    decode_mfu: float = DECODE_MFU,
+    memory_efficiency: float = MEMORY_EFFICIENCY,
+) -> ServingPoint:
+    """Prefill and decode throughput per GPU from a roofline on `hardware`.
+
+    Weights (params x bytes per value) are split over the smallest power-of-two number of GPUs
+    that leaves room for KV cache. Decode batch = min(HBM left for `context_tokens` of KV per
+    sequence, the largest batch whose step meets `latency_target_s`; None = offline, no
+    target), at least 1. Step time = max(bytes moved / (bandwidth x memory_efficiency),
+    FLOP / (peak x decode MFU(batch) x serving_efficiency)). Prefill is compute-bound at
+    `prefill_mfu`. `context_tokens` is the mean context held and attended per sequence.
+    """
+    peak = hardware.peak_flop_per_s(precision) * hardware.serving_efficiency
+    weight_bytes = params * BYTES_PER_VALUE[precision]
+    kv_per_seq = kv_bytes_per_token * context_tokens
+    flop_per_token = inference_flop_per_token(active_params, context_tokens)
+    half = _half_batch(prefill_mfu, decode_mfu)
+    tp = tensor_parallel_degree(weight_bytes, hardware.hbm_bytes)
+    while (tp * hardware.hbm_bytes * HBM_USABLE_FRACTION - weight_bytes) < kv_per_seq:
+        tp *= 2  # not even one sequence fits: spread the model wider
+    bandwidth = tp * hardware.hbm_bytes_per_s * memory_efficiency
+    compute = tp * peak * prefill_mfu
+    batch = (tp * hardware.hbm_bytes * HBM_USABLE_FRACTION - weight_bytes) / kv_per_seq
+    if latency_target_s is not None:
+        by_compute = latency_target_s * compute / flop_per_token - half
+        by_memory = (latency_target_s * bandwidth - weight_bytes) / kv_per_seq
+        batch = min(batch, by_compute, by_memory)
+    batch = max(1.0, batch)
+    memory_s = (weight_bytes + batch * kv_per_seq) / bandwidth
+    compute_s = (batch + half) * flop_per_token / compute
+    step_s = max(memory_s, compute_s)
+    return ServingPoint(
+        prefill_tokens_per_gpu_s=peak * prefill_mfu / flop_per_token,
+        decode_tokens_per_gpu_s=batch / (step_s * tp),
+        batch=batch,
+        tensor_parallel=tp,
+        decode_step_s=step_s,
+        memory_bound=memory_s >= compute_s,
+        weight_bytes=weight_bytes,
+        kv_bytes_per_token=kv_bytes_per_token,
+        context_tokens=context_tokens,
+    )
+
+
+@overload
+def query_gpu_seconds(
+    point: ServingPoint, input_tokens: float, output_tokens: float, cached_fraction: float = 0.0
+) -> float: ...
+@overload
+def query_gpu_seconds(
+    point: ServingPoint,
+    input_tokens: FloatArray | float,
+    output_tokens: FloatArray | float,
+    cached_fraction: FloatArray | float = 0.0,
+) -> FloatArray | float: ...
+def query_gpu_seconds(
+    point: ServingPoint,
+    input_tokens: FloatArray | float,
+    output_tokens: FloatArray | float,
+    cached_fraction: FloatArray | float = 0.0,
+) -> FloatArray | float:
+    """GPU-seconds to serve a query: uncached input at the prefill rate, output at the decode
+    rate. Cached input skips prefill. Accepts floats or numpy arrays (broadcast)."""
+    inputs = np.asarray(input_tokens, dtype=np.float64)
+    outputs = np.asarray(output_tokens, dtype=np.float64)
+    cached = np.asarray(cached_fraction, dtype=np.float64)
+    seconds = (
+        inputs * (1.0 - cached) / point.prefill_tokens_per_gpu_s
+        + outputs / point.decode_tokens_per_gpu_s
+    )
+    return float(seconds) if seconds.ndim == 0 else seconds

@@ -1,0 +1,165 @@
+"""The one reader of results: a run folder as a typed :class:`Run`, a sweep folder's finished
+runs, and any table of either as an Arrow dataset or a DataFrame.
+
+A sweep folder holds one hive partition per run (``scenario=<id>/replication=<k>/``) and a
+``manifest.jsonl`` of finished runs; only the runs in the manifest are read, so a sweep that is
+still running, or was killed, can be opened safely.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+DEMAND_TABLES = ("timeseries", "jobs", "models")
+SUPPLY_TABLES = ("capacity", "fleet", "waits")
+TABLES = (*DEMAND_TABLES, *SUPPLY_TABLES)
+RUN_MANIFEST = "manifest.json"
+SWEEP_MANIFEST = "manifest.jsonl"
+RUN_KEYS = ["scenario", "replication"]
+PARTITIONING = ds.partitioning(
+    pa.schema([("scenario", pa.string()), ("replication", pa.int64())]), flavor="hive"
+)
+
+
+class DamagedManifest(ValueError):
+    """A sweep manifest with a line that is not JSON before its last line."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """The tables and manifest of one run folder; the supply tables are None without a fleet."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    timeseries: pd.DataFrame
+    jobs: pd.DataFrame
+    models: pd.DataFrame
+    capacity: pd.DataFrame | None = None
+    fleet: pd.DataFrame | None = None
+    waits: pd.DataFrame | None = None
+
+    @property
+    def name(self) -> str:
+        """The run's name from its manifest, else the folder's name."""
+        return str(self.manifest.get("name", self.folder.name))
+
+    @property
+    def has_fleet(self) -> bool:
+        """True if the run had a fleet (it wrote the supply tables)."""
+        return self.capacity is not None and self.fleet is not None and self.waits is not None
+
+
+def read_run(folder: str | Path) -> Run:
+    """Read a run folder; a missing folder or file raises FileNotFoundError naming it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such run folder")
+    for name in (*(f"{t}.parquet" for t in DEMAND_TABLES), RUN_MANIFEST):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder}: not a simdemand run folder (no {name})")
+    demand = {name: read_table(folder, name) for name in DEMAND_TABLES}
+    supply: dict[str, pd.DataFrame] = {}
+    if all((folder / f"{name}.parquet").is_file() for name in SUPPLY_TABLES):
+        supply = {name: read_table(folder, name) for name in SUPPLY_TABLES}
+    return Run(folder=folder, manifest=read_manifest(folder), **demand, **supply)
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The manifest of a run folder; corrupt JSON raises ValueError naming the file."""
+    path = Path(folder) / RUN_MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not a readable manifest ({e})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a readable manifest (not a JSON object)")
+    return data
+
+
+def open_table(folder: str | Path, table: str = "timeseries") -> ds.Dataset:
+    """One table of a run folder as an Arrow dataset."""
+    return ds.dataset(Path(folder) / f"{check_table(table)}.parquet", format="parquet")
+
+
+def read_table(folder: str | Path, table: str = "timeseries") -> pd.DataFrame:
+    """One table of a run folder as a DataFrame."""
+    frame: pd.DataFrame = open_table(folder, table).to_table().to_pandas()
+    return frame
+
+
+def read_sweep_manifest(root: str | Path) -> list[dict[str, Any]]:
+    """The records of a sweep's finished runs, in the order they finished; a torn last line (a
+    killed append) is not a record, a damaged earlier one raises DamagedManifest."""
+    path = Path(root) / SWEEP_MANIFEST
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    records = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i == len(lines) - 1:  # the last line, without its newline: a torn append
+                break
+            raise DamagedManifest(
+                f"{path}: line {i + 1} is not JSON; the manifest is damaged"
+            ) from None
+    return records
+
+
+def finished_runs(sweep: str | Path) -> list[dict[str, Any]]:
+    """The records of a sweep's finished runs, in (scenario, replication) order."""
+    root = Path(sweep)
+    if not (root / SWEEP_MANIFEST).exists():
+        raise FileNotFoundError(f"{root}: not a sweep folder (no {SWEEP_MANIFEST})")
+    return sorted(read_sweep_manifest(root), key=lambda r: (r["scenario"], r["replication"]))
+
+
+def open_sweep(sweep: str | Path, table: str = "timeseries") -> ds.Dataset:
+    """One table of every finished run, with `scenario` and `replication` columns."""
+    root = Path(sweep)
+    check_table(table)
+    files = [
+        str(
+            root
+            / f"scenario={r['scenario']}"
+            / f"replication={r['replication']}"
+            / f"{table}.parquet"
+        )
+        for r in finished_runs(root)
+    ]
+    if not files:
+        raise FileNotFoundError(f"{root}: no finished runs yet")
+    return ds.dataset(
+        files, format="parquet", partitioning=PARTITIONING, partition_base_dir=str(root)
+    )
+
+
+def read_sweep(
+    sweep: str | Path,
+    table: str = "timeseries",
+    columns: Sequence[str] | None = None,
+    filter: pc.Expression | None = None,
+) -> pd.DataFrame:
+    """One table of every finished run as a DataFrame (pick columns and rows to stay small)."""
+    cols = None if columns is None else list(dict.fromkeys([*RUN_KEYS, *columns]))
+    frame: pd.DataFrame = open_sweep(sweep, table).to_table(columns=cols, filter=filter).to_pandas()
+    return frame
+
+
+def check_table(table: str) -> str:
+    """Refuse a table name a run does not write."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table '{table}'; use one of {', '.join(TABLES)}")
+    return table
