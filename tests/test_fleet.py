@@ -248,6 +248,21 @@ def test_h100_equivalents_weigh_by_dense_bf16_peak() -> None:
     assert w == pytest.approx({"H100-SXM": 1.0, "A100-80GB": 312 / 989, "B200": 2250 / 989})
 
 
+def test_supply_tables_carry_each_generations_h100_weight(fleet_run: Results) -> None:
+    """So a reader weighs GPUs without the scenario's catalog: B200 = 2250 / 989 TFLOP/s."""
+    assert fleet_run.supply is not None
+    for table in (fleet_run.supply.capacity, fleet_run.supply.fleet):
+        frame = table.to_pandas()
+        weight = frame.groupby("hardware").h100e_per_gpu.agg(["min", "max"])
+        assert (weight["min"] == weight["max"]).all()
+        expected = weights(load_catalog(), list(weight.index))
+        assert weight["min"].to_dict() == pytest.approx(expected)
+    capacity = fleet_run.supply.capacity.to_pandas()
+    by_hardware = capacity.groupby("hardware").h100e_per_gpu.first()
+    assert by_hardware["H100-SXM"] == 1.0
+    assert by_hardware["B200"] == pytest.approx(2250 / 989)
+
+
 # --- invariants of a run ----------------------------------------------------------------------
 
 

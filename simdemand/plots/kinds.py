@@ -33,16 +33,12 @@ def run_figure(run: Run, kind: str) -> Figure:
 
 
 def _supply_kind(run: Run) -> Figure:
-    """Demand against capacity, with H100-equivalents from the run's own catalog."""
-    from simdemand.scenario.loader import scenario_catalog
-    from simdemand.scenario.schema import Scenario
-    from simdemand.world.supply.fleet import weights
-
+    """Demand against capacity, with the H100-equivalent weights the run wrote."""
     if run.capacity is None or run.fleet is None:
         raise ValueError(f"{run.folder}: no fleet tables")
-    scenario = Scenario.model_validate(run.manifest["scenario"], strict=False)
-    names = sorted(set(run.capacity["hardware"]) | set(run.fleet["hardware"]))
-    return supply_figure(run.capacity, run.fleet, weights(scenario_catalog(scenario), names))
+    tables = pd.concat([run.capacity, run.fleet])
+    weights = dict(zip(tables["hardware"], tables["h100e_per_gpu"], strict=True))
+    return supply_figure(run.capacity, run.fleet, weights)
 
 
 def _models_kind(run: Run) -> Figure:

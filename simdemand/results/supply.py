@@ -14,7 +14,7 @@ from simdemand.physics.energy import cost_usd, energy_mwh
 from simdemand.results.run import SupplyTables
 from simdemand.results.tables import field, timestamps
 from simdemand.world.supply.allocation import Allocation, Flow
-from simdemand.world.supply.fleet import Wait
+from simdemand.world.supply.fleet import Wait, weights
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -27,6 +27,7 @@ CAPACITY = pa.schema(
         field("served_gpu_hours", pa.float64(), "GPU-hour"),
         field("unmet_gpu_hours", pa.float64(), "GPU-hour"),
         field("queued_gpu_hours", pa.float64(), "GPU-hour (waiting at the bin's end)"),
+        field("h100e_per_gpu", pa.float64(), "H100-equivalents per GPU (dense BF16 peak)"),
     ]
 )
 FLEET = pa.schema(
@@ -41,6 +42,7 @@ FLEET = pa.schema(
         field("power_mw", pa.float64(), "MW (busy GPUs x TDP x PUE, mean over bin)"),
         field("energy_mwh", pa.float64(), "MWh"),
         field("cost_usd", pa.float64(), "USD"),
+        field("h100e_per_gpu", pa.float64(), "H100-equivalents per GPU (dense BF16 peak)"),
     ]
 )
 WAITS = pa.schema(
@@ -68,7 +70,7 @@ def supply_tables(
 ) -> SupplyTables:
     """The fleet's tables of a run, on the output grid."""
     return SupplyTables(
-        capacity=capacity_table(allocation.flows, edges, start),
+        capacity=capacity_table(allocation.flows, catalog, edges, start),
         fleet=fleet_table(allocation.installed, allocation.used, catalog, pue, edges, start),
         waits=waits_table(waits, start, float(edges[-1])),
     )
@@ -87,9 +89,10 @@ def binned(series: FloatArray, bins: npt.NDArray[np.int64], n: int) -> FloatArra
 
 
 def capacity_table(
-    flows: dict[tuple[str, str], Flow], edges: FloatArray, start: dt.datetime
+    flows: dict[tuple[str, str], Flow], catalog: Catalog, edges: FloatArray, start: dt.datetime
 ) -> pa.Table:
-    """Demanded, served and unmet GPU-hours by bin, regime and generation."""
+    """Demanded, served and unmet GPU-hours by bin, regime and generation, with each
+    generation's H100-equivalent weight."""
     bins, n = bins_of_hours(edges), len(edges) - 1
     parts: dict[str, list[FloatArray]] = {"demanded": [], "served": [], "unmet": [], "queued": []}
     labels: list[tuple[str, str]] = []
@@ -109,6 +112,7 @@ def capacity_table(
             f"{k}_gpu_hours": pa.array(np.concatenate(v) if v else np.zeros(0))
             for k, v in parts.items()
         },
+        "h100e_per_gpu": per_gpu([h for _, h in labels], catalog, n),
     }
     return pa.Table.from_pydict(columns, schema=CAPACITY).sort_by(
         [("time", "ascending"), ("regime", "ascending"), ("hardware", "ascending")]
@@ -127,7 +131,7 @@ def fleet_table(
     generation."""
     bins, n = bins_of_hours(edges), len(edges) - 1
     width = np.diff(edges)
-    rows: dict[str, list[FloatArray]] = {name: [] for name in FLEET.names[3:]}
+    rows: dict[str, list[FloatArray]] = {name: [] for name in FLEET.names[3:-1]}
     keys = sorted(installed)
     for pool, hw in keys:
         spec = catalog[hw]
@@ -146,10 +150,17 @@ def fleet_table(
         "pool": pa.array([p for p, _ in keys for _ in range(n)], pa.string()),
         "hardware": pa.array([h for _, h in keys for _ in range(n)], pa.string()),
         **{k: pa.array(np.concatenate(v) if v else np.zeros(0)) for k, v in rows.items()},
+        "h100e_per_gpu": per_gpu([h for _, h in keys], catalog, n),
     }
     return pa.Table.from_pydict(columns, schema=FLEET).sort_by(
         [("time", "ascending"), ("pool", "ascending"), ("hardware", "ascending")]
     )
+
+
+def per_gpu(hardware: list[str], catalog: Catalog, n: int) -> pa.Array:
+    """H100-equivalents per GPU of each label's generation, repeated over `n` bins."""
+    weight = weights(catalog, sorted(set(hardware)))
+    return pa.array(np.repeat([weight[h] for h in hardware], n).astype(np.float64))
 
 
 def waits_table(waits: list[Wait], start: dt.datetime, horizon_h: float) -> pa.Table:
