@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from simdemand.scenario.identity import scenario_hash
 from simdemand.scenario.schema import Scenario
+from simdemand.version import __version__
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,6 @@ class Results:
 
     def provenance(self) -> dict[str, str]:
         """Facts that identify the run, the same for every identical run (no wall time)."""
-        from simdemand import __version__
-
         return {
             "simdemand.version": __version__,
             "simdemand.scenario": self.scenario.run.name,

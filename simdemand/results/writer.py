@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from simdemand.results.run import Results
 from simdemand.scenario.identity import scenario_hash
+from simdemand.version import __version__
 
 LIBRARIES = ("simpy", "numpy", "pandas", "pyarrow", "pydantic")
 
@@ -70,8 +71,6 @@ def replace_dir(new: Path, out: Path) -> None:
 
 def manifest(results: Results) -> dict[str, Any]:
     """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time."""
-    from simdemand import __version__
-
     scenario = results.scenario
 
     return {
