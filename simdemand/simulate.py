@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +17,6 @@ from simdemand.world.agents.communities import Community
 from simdemand.world.agents.labs import Lab, warmup_hours
 from simdemand.world.agents.users import Cohort
 from simdemand.world.ledger import clip
-from simdemand.world.supply.allocation import allocate
 from simdemand.world.world import World
 
 Progress = Callable[[float, float], None]
@@ -54,8 +52,8 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
     money = amounts(intervals, world.catalog, scenario.run.pue)
     edges = bin_edges(scenario.run)
     supply = None
-    if world.fleet is not None:
-        allocation = allocate(world.fleet, intervals, world.catalog, math.ceil(float(edges[-1])))
+    if world.fleet is not None and world.allocator is not None:
+        allocation = world.allocator.finish()
         waits = [*world.fleet.waits, *world.fleet.pending()]
         supply = supply_tables(
             allocation, waits, world.catalog, scenario.run.pue, edges, world.start

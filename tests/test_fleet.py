@@ -23,7 +23,10 @@ from simdemand.cli import app
 from simdemand.errors import InputError
 from simdemand.results.run import Results
 from simdemand.scenario.fleet import FleetSpec
-from simdemand.world.supply.allocation import attribute, queue
+from simdemand.simulate import build_world
+from simdemand.units import POST_TRAINING, TEST_TIME
+from simdemand.world.demand import DemandMeter
+from simdemand.world.supply.allocation import FifoSplit, FluidQueue
 from simdemand.world.supply.fleet import (
     Fleet,
     Grant,
@@ -61,7 +64,13 @@ def small_fleet(
             "priority": order,
         }
     )
-    return Fleet(env, spec, load_catalog(), dt.date(2025, 1, 1), 0.0, 24.0 * 365)
+    return Fleet(env, spec, load_catalog(), dt.date(2025, 1, 1), year_meter())
+
+
+def year_meter() -> DemandMeter:
+    """A demand meter over the hours of one year from hour 0."""
+    catalog = load_catalog()
+    return DemandMeter(0.0, 24.0 * 365, weights(catalog, list(catalog.names)))
 
 
 def ask(
@@ -142,7 +151,7 @@ def test_test_time_headroom_delays_runs_only_when_test_time_comes_first() -> Non
     for priority in ("test", "pretraining"):
         env = simpy.Environment()
         fleet = small_fleet(env, priority=priority)
-        fleet.note_test_time("H100-SXM", 0.0, np.array([60.0]))
+        fleet.meter.add_hourly(TEST_TIME, "H100-SXM", 0.0, np.array([60.0]))
         log: list[tuple[float, float]] = []
         env.process(ask(env, fleet, 0.5, 50, 5.0, log))
         env.run(until=100)
@@ -155,14 +164,14 @@ def test_a_waiting_run_rechecks_when_test_time_is_added_later() -> None:
     for hour 30 moves it to 55, the first whole hour whose +-24 h window misses both."""
     env = simpy.Environment()
     fleet = small_fleet(env)
-    fleet.note_test_time("H100-SXM", 0.0, np.array([60.0]))
+    fleet.meter.add_hourly(TEST_TIME, "H100-SXM", 0.0, np.array([60.0]))
     log: list[tuple[float, float]] = []
     env.process(ask(env, fleet, 0.5, 50, 5.0, log))
 
     def later() -> Generator[simpy.Event, None, None]:
-        """Note test-time ahead, as a cohort does at its step."""
+        """Record test-time ahead, as a cohort does at its step."""
         yield env.timeout(10.0)
-        fleet.note_test_time("H100-SXM", 30.0, np.array([60.0]))
+        fleet.meter.add_hourly(TEST_TIME, "H100-SXM", 30.0, np.array([60.0]))
 
     env.process(later())
     env.run(until=100)
@@ -181,7 +190,7 @@ def test_a_run_waits_for_a_delivery_far_ahead() -> None:
             "pools": {"all": {"share": 1.0}},
         }
     )
-    fleet = Fleet(env, spec, load_catalog(), dt.date(2025, 1, 1), 0.0, 24.0 * 365)
+    fleet = Fleet(env, spec, load_catalog(), dt.date(2025, 1, 1), year_meter())
     log: list[tuple[float, float]] = []
     env.process(ask(env, fleet, 3.5, 150, 100.0, log))
     env.run(until=24 * 365)
@@ -213,6 +222,19 @@ def test_first_window_finds_the_first_clear_run(ok: list[bool], length: int) -> 
 # --- the fluid queue --------------------------------------------------------------------------
 
 
+def queue(
+    arrivals: np.ndarray, capacity: np.ndarray, delay: float, block: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Served and lost work of a fresh queue fed whole (block 0) or `block` hours at a time."""
+    fluid = FluidQueue(delay)
+    size = block or len(arrivals)
+    parts = [
+        fluid.serve(arrivals[lo : lo + size], capacity[lo : lo + size], lo)
+        for lo in range(0, len(arrivals), size)
+    ]
+    return np.concatenate([s for s, _ in parts]), np.concatenate([x for _, x in parts])
+
+
 def test_queue_without_delay_serves_what_fits_and_loses_the_rest() -> None:
     served, lost = queue(np.array([5.0, 1.0]), np.array([2.0, 2.0]), 0.0)
     assert served.tolist() == [2.0, 1.0]
@@ -232,15 +254,75 @@ def test_bounded_queue_loses_work_older_than_the_delay() -> None:
     assert lost.tolist() == [0.0, 1.0, 0.0]
 
 
+@given(
+    st.lists(st.floats(0, 10), min_size=1, max_size=40),
+    st.lists(st.floats(0, 10), min_size=40, max_size=40),
+    st.sampled_from([0.0, 1.0, 3.0, 5.5, math.inf]),
+    st.integers(1, 9),
+)
+def test_a_queue_fed_day_by_day_serves_as_one_fed_whole(
+    arrivals: list[float], capacity: list[float], delay: float, block: int
+) -> None:
+    """The allocator feeds its queues a day at a time: the state carried between blocks makes
+    that the same queue as one fed the whole run at once."""
+    a, c = np.array(arrivals), np.array(capacity[: len(arrivals)])
+    whole, blocks = queue(a, c, delay), queue(a, c, delay, block)
+    np.testing.assert_allclose(blocks[0], whole[0], atol=1e-9)
+    np.testing.assert_allclose(blocks[1], whole[1], atol=1e-9)
+
+
+def split_all(
+    demand: dict[str, np.ndarray], served: np.ndarray, lost: np.ndarray, block: int = 0
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each generation's (served, lost), blocks of `block` hours (0: whole), then what is left
+    lost at the last hour."""
+    fifo = FifoSplit()
+    size = block or len(served)
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for lo in range(0, len(served), size):
+        window = slice(lo, lo + size)
+        chunk = {name: d[window] for name, d in demand.items()}
+        for name, pair in fifo.split(chunk, served[window], lost[window]).items():
+            parts.setdefault(name, []).append(pair)
+    out = {
+        name: (np.concatenate([s for s, _ in p]), np.concatenate([x for _, x in p]))
+        for name, p in parts.items()
+    }
+    for name, rest in fifo.left().items():
+        out[name][1][-1] += rest
+    return out
+
+
 def test_attribution_is_first_come_first_served_across_generations() -> None:
     """A's 2 units arrive first, B's 2 next; 1 unit is served per hour: A runs, B is lost at
     the end (still waiting at the last hour)."""
     demand = {"A": np.array([2.0, 0.0]), "B": np.array([0.0, 2.0])}
-    flows = attribute(demand, np.array([1.0, 1.0]), np.zeros(2))
-    assert flows["A"].served.tolist() == [1.0, 1.0]
-    assert flows["B"].served.tolist() == [0.0, 0.0]
-    assert flows["B"].unmet.tolist() == [0.0, 2.0]
-    assert flows["A"].queued.tolist() == [1.0, 0.0]
+    flows = split_all(demand, np.array([1.0, 1.0]), np.zeros(2))
+    assert flows["A"][0].tolist() == [1.0, 1.0]
+    assert flows["B"][0].tolist() == [0.0, 0.0]
+    assert flows["B"][1].tolist() == [0.0, 2.0]
+
+
+@given(
+    st.lists(st.tuples(st.floats(0, 5), st.floats(0, 5)), min_size=2, max_size=30),
+    st.lists(st.floats(0, 6), min_size=30, max_size=30),
+    st.integers(1, 7),
+)
+def test_attribution_day_by_day_equals_attribution_whole(
+    arrivals: list[tuple[float, float]], capacity: list[float], block: int
+) -> None:
+    """Split block by block (the history trimmed as it goes) or whole, each generation's
+    served and lost work is the same, and it conserves its demand."""
+    demand = {"A": np.array([a for a, _ in arrivals]), "B": np.array([b for _, b in arrivals])}
+    total = demand["A"] + demand["B"]
+    served, lost = queue(total, np.array(capacity[: len(total)]), math.inf)
+    whole, blocks = split_all(demand, served, lost), split_all(demand, served, lost, block)
+    for name in demand:
+        np.testing.assert_allclose(blocks[name][0], whole[name][0], atol=1e-9)
+        np.testing.assert_allclose(blocks[name][1], whole[name][1], atol=1e-9)
+        assert sum(whole[name][0]) + sum(whole[name][1]) == pytest.approx(
+            demand[name].sum(), abs=1e-9
+        )
 
 
 def test_h100_equivalents_weigh_by_dense_bf16_peak() -> None:
@@ -261,6 +343,34 @@ def test_supply_tables_carry_each_generations_h100_weight(fleet_run: Results) ->
     by_hardware = capacity.groupby("hardware").h100e_per_gpu.first()
     assert by_hardware["H100-SXM"] == 1.0
     assert by_hardware["B200"] == pytest.approx(2250 / 989)
+
+
+def test_agents_read_served_and_unmet_work_as_the_run_goes() -> None:
+    """Supply runs inside the world: at hour 1,000.5 the allocator has served every whole day
+    so far (984 hours), and what it reports then is what the finished run's flows hold for
+    those hours; idle capacity is never negative nor above the pool's installed GPUs."""
+    world = build_world(load_scenario(FLEET))
+    allocator = world.allocator
+    assert allocator is not None and world.fleet is not None
+    world.env.run(until=1000.5)
+    assert allocator.done == 984
+    served = {r: allocator.served_so_far(r) for r in (TEST_TIME, POST_TRAINING)}
+    unmet = {r: allocator.unmet_so_far(r) for r in (TEST_TIME, POST_TRAINING)}
+    assert served[TEST_TIME] > 0
+    for pool in world.fleet.spec.pools:
+        installed = sum(
+            float(cal.installed[984 - 1 - world.fleet.first]) * world.fleet.weight[hw]
+            for (p, hw), cal in world.fleet.calendars.items()
+            if p == pool
+        )
+        assert 0.0 <= allocator.idle_e(pool) <= installed
+    world.env.run(until=world.horizon_h)
+    flows = allocator.finish().flows
+    w = world.fleet.weight
+    for regime in (TEST_TIME, POST_TRAINING):
+        done = [(f, w[hw]) for (r, hw), f in flows.items() if r == regime]
+        assert served[regime] == pytest.approx(sum(f.served[:984].sum() * x for f, x in done))
+        assert unmet[regime] == pytest.approx(sum(f.unmet[:984].sum() * x for f, x in done))
 
 
 # --- invariants of a run ----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simdemand.world.demand import DemandMeter
 from simdemand.world.ledger import Ledger, clip
 from simdemand.world.rng import Streams, stream_key
 
@@ -71,3 +72,57 @@ def test_stream_keys_are_stable_and_distinct() -> None:
     assert a != Streams(2).generator("x").random()
     with pytest.raises(ValueError, match="already taken"):
         streams.generator("x")
+
+
+def meter() -> DemandMeter:
+    """A meter over hours [0, 10) where every generation weighs 1 H100-equivalent."""
+    return DemandMeter(0.0, 10.0, {"H100-SXM": 1.0, "B200": 2.0})
+
+
+def test_the_meter_spreads_fluid_work_by_hour_and_skips_final_runs() -> None:
+    """4 GPU-hours over [1.5, 3.5) are 1, 2 and 1 in hours 1, 2, 3; a final run holds a
+    cluster and is not fluid demand."""
+    ledger = Ledger(meter())
+    ledger.record("post-training", "c", "sft", "m", "H100-SXM", 1.5, 3.5, 4.0, 1.0)
+    ledger.record("pretraining", "lab", "final-run", "m", "H100-SXM", 0.0, 10.0, 50.0, 1.0)
+    ledger.record_many(
+        "pretraining",
+        "lab",
+        "experiments",
+        np.array(["m1", "m2"], dtype=object),
+        "B200",
+        np.array([0.0, 8.0]),
+        np.array([1.0, 9.0]),
+        np.array([3.0, 5.0]),
+        np.array([1.0, 1.0]),
+    )
+    assert ledger.meter is not None
+    demand = ledger.meter.demand("post-training", 0, 10)
+    assert demand["H100-SXM"].tolist() == [0, 1, 2, 1, 0, 0, 0, 0, 0, 0]
+    experiments = ledger.meter.demand("pretraining", 0, 10)["B200"]
+    assert experiments.tolist() == [3, 0, 0, 0, 0, 0, 0, 0, 5, 0]
+    assert ledger.meter.regime_e("pretraining").sum() == 16.0  # B200 weighs 2
+    assert ledger.intervals().model_id.tolist() == ["m", "m", "m1", "m2"]
+
+
+def test_hourly_charges_become_wide_rows_flushed_when_labels_change() -> None:
+    """Two days of hourly test-time charged as day-wide rows; a new model flushes the first
+    model's rows; the meter keeps every hour."""
+    ledger = Ledger(DemandMeter(0.0, 72.0, {"H100-SXM": 1.0}))
+    hourly = [np.arange(48.0), np.ones(48), np.full(48, 2.0), np.full(48, 3.0)]
+    ledger.record_hours("test-time", "people", "chat", ("m1", "H100-SXM"), 0.0, hourly, 24)
+    assert len(ledger.intervals()) == 0  # still buffered
+    ledger.record_hours("test-time", "people", "chat", ("m2", "H100-SXM"), 48.0, hourly, 24)
+    iv = ledger.intervals()
+    assert iv.model_id.tolist() == ["m1", "m1"]
+    assert iv.gpu_hours.tolist() == [sum(range(24)), sum(range(24, 48))]
+    assert iv.queries.tolist() == [48.0, 48.0]
+    ledger.flush_buffers("people")
+    assert ledger.intervals().model_id.tolist() == ["m1", "m1", "m2", "m2"]
+    assert ledger.intervals().end_h.tolist() == [24.0, 48.0, 72.0, 96.0]
+    assert ledger.meter is not None
+    assert ledger.meter.demand("test-time", 0, 72)["H100-SXM"][:50].tolist() == [
+        *range(48),
+        0.0,
+        1.0,
+    ]

@@ -23,7 +23,7 @@ from simdemand.scenario.loader import (
     validate,
 )
 from simdemand.scenario.schema import Scenario
-from simdemand.world.ledger import REGIMES
+from simdemand.units import REGIMES
 
 Method = Literal["latin", "sobol", "morris"]
 Measure = Literal["gpu_hours", "flop", "energy_mwh", "cost_usd"]

@@ -1,13 +1,23 @@
-"""The ledger: an append-only columnar log of compute intervals charged by agents."""
+"""The ledger: an append-only columnar log of compute intervals charged by agents.
+
+With a demand meter (runs with a fleet), every interval's GPU-hours are also added, hour by
+hour, to the meter as they are charged: that is where the fleet reads demand from.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
 
-REGIMES = ("pretraining", "post-training", "test-time")
+from simdemand.units import REGIMES
+from simdemand.world.demand import DemandMeter
+
+# Hourly charges of one agent and activity are buffered and appended in chunks of about this
+# many rows (a quarter of hourly rows), or sooner when their labels change.
+FLUSH_ROWS = 2190
 TEXT = ("regime", "agent", "activity", "model_id", "hardware")
 TIMES = ("start_h", "end_h")
 AMOUNTS = ("gpu_hours", "flop", "queries", "tokens", "derivatives")
@@ -41,9 +51,11 @@ class Intervals:
 class Ledger:
     """Agents append intervals here; nothing is ever changed or removed."""
 
-    def __init__(self) -> None:
+    def __init__(self, meter: DemandMeter | None = None) -> None:
+        self.meter = meter
         self.chunks: list[dict[str, str | np.ndarray]] = []  # a label is shared by its chunk
         self.rows: list[tuple[str | float, ...]] = []
+        self.buffers: dict[tuple[str, str], Buffer] = {}
 
     def record(
         self,
@@ -63,6 +75,10 @@ class Ledger:
         """Append one interval [start_h, end_h) and its totals: GPU-hours, FLOP, queries, tokens."""
         amounts = np.array([gpu_hours, flop, queries, tokens, derivatives])
         check(regime, np.array([start_h]), np.array([end_h]), amounts)
+        if self.meter is not None and self.meter.flows(regime, activity):
+            self.meter.add_intervals(
+                regime, hardware, np.array([start_h]), np.array([end_h]), np.array([gpu_hours])
+            )
         self.rows.append(
             (regime, agent, activity, model_id, hardware, start_h, end_h, *amounts.tolist())
         )
@@ -72,7 +88,7 @@ class Ledger:
         regime: str,
         agent: str,
         activity: str,
-        model_id: str,
+        model_id: str | TextArray,
         hardware: str,
         start_h: FloatArray,
         end_h: FloatArray,
@@ -82,7 +98,8 @@ class Ledger:
         tokens: FloatArray | None = None,
         derivatives: FloatArray | None = None,
     ) -> None:
-        """Append many intervals sharing their labels, given as arrays of equal length."""
+        """Append many intervals sharing their labels (model ids shared, or one per row), given
+        as arrays of equal length."""
         n = len(start_h)
         zeros = np.zeros(n)
         numbers = [
@@ -97,13 +114,61 @@ class Ledger:
         arrays = [np.array(v, dtype=np.float64) for v in numbers]
         if any(a.shape != (n,) for a in arrays):
             raise ValueError("interval columns differ in length")
+        if not isinstance(model_id, str) and len(model_id) != n:
+            raise ValueError("interval columns differ in length")
         check(regime, arrays[0], arrays[1], np.concatenate(arrays[2:]))
+        if self.meter is not None and self.meter.flows(regime, activity):
+            self.meter.add_intervals(regime, hardware, arrays[0], arrays[1], arrays[2])
+        self.append((regime, agent, activity, model_id, hardware), arrays)
+
+    def append(self, text: tuple[str | TextArray, ...], numbers: list[FloatArray]) -> None:
+        """Append a checked chunk: its labels, then start, end and amounts as arrays."""
         self.flush()
-        chunk: dict[str, str | np.ndarray] = dict(
-            zip(TEXT, (regime, agent, activity, model_id, hardware), strict=True)
-        )
-        chunk.update(zip((*TIMES, *AMOUNTS), arrays, strict=True))
+        chunk: dict[str, str | np.ndarray] = dict(zip(TEXT, text, strict=True))
+        chunk.update(zip((*TIMES, *AMOUNTS), numbers, strict=True))
         self.chunks.append(chunk)
+
+    def record_hours(
+        self,
+        regime: str,
+        agent: str,
+        activity: str,
+        labels: tuple[str, str],
+        start_h: float,
+        hourly: Sequence[FloatArray],
+        width: int,
+    ) -> None:
+        """Charge amounts given for each whole hour from `start_h` (GPU-hours, FLOP, queries,
+        tokens) as intervals `width` hours wide; `labels` are (model_id, hardware). Rows wait in
+        a buffer per agent and activity until their labels change or the buffer is full."""
+        model_id, hardware = labels
+        if self.meter is not None:
+            self.meter.add_hourly(regime, hardware, start_h, hourly[0])
+        summed = [np.asarray(a, dtype=np.float64).reshape(-1, width).sum(axis=1) for a in hourly]
+        start = start_h + width * np.arange(len(summed[0]), dtype=np.float64)
+        key = (agent, activity)
+        buffer = self.buffers.get(key)
+        if buffer is not None and buffer.labels != (regime, model_id, hardware, width):
+            self.flush_buffer(key)
+        buffer = self.buffers.setdefault(key, Buffer((regime, model_id, hardware, width)))
+        buffer.add((start, *summed))
+        if buffer.rows >= FLUSH_ROWS:
+            self.flush_buffer(key)
+
+    def flush_buffer(self, key: tuple[str, str]) -> None:
+        """Append one agent and activity's buffered hourly charges as intervals."""
+        buffer = self.buffers.pop(key)
+        regime, model_id, hardware, width = buffer.labels
+        start, gpu_hours, flop, queries, tokens = buffer.columns()
+        amounts = [gpu_hours, flop, queries, tokens, np.zeros(len(start))]
+        check(regime, start, start + width, np.concatenate(amounts))
+        # Metered hour by hour when charged; appended now as intervals `width` hours wide.
+        self.append((regime, *key, model_id, hardware), [start, start + width, *amounts])
+
+    def flush_buffers(self, agent: str) -> None:
+        """Append every buffered charge of `agent`, in the order the buffers were opened."""
+        for key in [k for k in self.buffers if k[0] == agent]:
+            self.flush_buffer(key)
 
     def flush(self) -> None:
         """Move single rows into a columnar chunk, keeping the order of appends."""
@@ -117,7 +182,8 @@ class Ledger:
         self.rows = []
 
     def intervals(self) -> Intervals:
-        """Return every interval so far, in the order they were appended."""
+        """Return every interval so far, in the order they were appended (buffered hourly
+        charges not yet flushed are not intervals yet)."""
         self.flush()
         names = (*TEXT, *TIMES, *AMOUNTS)
         if not self.chunks:
@@ -132,6 +198,24 @@ class Ledger:
     def __len__(self) -> int:
         """Number of intervals appended."""
         return len(self.rows) + sum(len(c["start_h"]) for c in self.chunks)
+
+
+class Buffer:
+    """Hourly charges of one agent and activity waiting to be appended, with shared labels."""
+
+    def __init__(self, labels: tuple[str, str, str, int]) -> None:
+        self.labels = labels
+        self.parts: list[tuple[FloatArray, ...]] = []
+        self.rows = 0
+
+    def add(self, columns: tuple[FloatArray, ...]) -> None:
+        """Keep one charge's columns (start, gpu_hours, flop, queries, tokens)."""
+        self.parts.append(columns)
+        self.rows += len(columns[0])
+
+    def columns(self) -> list[FloatArray]:
+        """The kept columns, each concatenated over charges."""
+        return [np.concatenate(column) for column in zip(*self.parts, strict=True)]
 
 
 def labels(chunks: list[dict[str, str | np.ndarray]], name: str, sizes: list[int]) -> TextArray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import simpy
@@ -10,10 +11,12 @@ import simpy
 from simdemand.catalog import Catalog
 from simdemand.scenario.schema import Scenario
 from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
+from simdemand.world.demand import DemandMeter
 from simdemand.world.ledger import Ledger
 from simdemand.world.registry import Registry
 from simdemand.world.rng import Streams
-from simdemand.world.supply.fleet import Fleet
+from simdemand.world.supply.allocation import Allocator
+from simdemand.world.supply.fleet import Fleet, weights
 
 
 class World:
@@ -24,15 +27,19 @@ class World:
         self.catalog = catalog
         self.env = simpy.Environment(initial_time=-warmup_h)
         self.registry = Registry()
-        self.ledger = Ledger()
         self.streams = Streams(scenario.run.seed)
         self.start = dt.datetime.combine(scenario.run.start, dt.time(), tzinfo=dt.UTC)
         self.horizon_h = scenario.run.horizon_hours
         self.fleet: Fleet | None = None
+        self.allocator: Allocator | None = None
+        meter = None
         if scenario.fleet is not None:
-            self.fleet = Fleet(
-                self.env, scenario.fleet, catalog, scenario.run.start, -warmup_h, self.horizon_h
-            )
+            weight = weights(catalog, list(catalog.names))
+            meter = DemandMeter(-warmup_h, self.horizon_h, weight)
+            self.fleet = Fleet(self.env, scenario.fleet, catalog, scenario.run.start, meter)
+            hours = math.ceil(self.horizon_h)
+            self.allocator = Allocator(self.env, self.fleet, meter, hours)
+        self.ledger = Ledger(meter)
 
     @property
     def now(self) -> float:

@@ -196,6 +196,7 @@ class Community:
         bases, split = self.counts(self.closed, clock, step_h, rate, 0.0)
         for k, technique in enumerate(CLOSED_TECHNIQUES):
             self.spin(self.closed, technique, bases, split[:, k], clock, step_h, hardware)
+        self.flush()
 
     def counts(
         self, pool: Pool, clock: float, step_h: float, rate: float, outside: float
@@ -552,29 +553,30 @@ class Community:
         self.rows.setdefault(key, []).append((roots, rows))
 
     def flush(self) -> None:
-        """Append the kept family rows to the ledger: one call per family, technique, hardware."""
+        """Append the step's family rows to the ledger, as they are drawn (a step ahead of the
+        jobs they charge): one chunk per channel, technique and hardware, grouped by family."""
         for (is_open, technique, hardware), kept in self.rows.items():
             pool = self.open if is_open else self.closed
             roots = np.concatenate([r for r, _ in kept])
             rows = np.concatenate([x for _, x in kept])
             order = np.argsort(roots, kind="stable")
             roots, rows = roots[order], rows[order]
-            first = np.flatnonzero(np.concatenate(([True], roots[1:] != roots[:-1])))
-            for lo, hi in zip(first, [*first[1:], len(roots)], strict=True):
-                start, end, gpu_hours, flop, number, tokens = rows[lo:hi].T
-                self.world.ledger.record_many(
-                    POST_TRAINING,
-                    self.name,
-                    technique,
-                    aggregate_id(pool.ids[int(roots[lo])], technique),
-                    hardware,
-                    start,
-                    end,
-                    gpu_hours,
-                    flop,
-                    derivatives=number,
-                    tokens=tokens,
-                )
+            family, where = np.unique(roots, return_inverse=True)
+            names = np.array([aggregate_id(pool.ids[int(r)], technique) for r in family], object)
+            start, end, gpu_hours, flop, number, tokens = rows.T
+            self.world.ledger.record_many(
+                POST_TRAINING,
+                self.name,
+                technique,
+                names[where],
+                hardware,
+                start,
+                end,
+                gpu_hours,
+                flop,
+                derivatives=number,
+                tokens=tokens,
+            )
         self.rows = {}
 
     def hardware(self, at_h: float) -> Hardware:

@@ -147,10 +147,13 @@ class Lab:
         if self.world.fleet is not None:
             yield self.world.env.timeout(max(0.0, run_start_h - self.world.now))
             asked_h = self.world.now
+            plans = self.alternatives(plan, run_start_h)
+            options = tuple(Option(p.hardware.name, p.gpus, p.days * HOURS_PER_DAY) for p in plans)
             grant = yield self.world.fleet.reserve(
-                self.name, self.archetype, model_id, "final-run", self.options(plan, run_start_h)
+                self.name, self.archetype, model_id, "final-run", options
             )
-            plan, hw = grant.option.plan, grant.option.hardware
+            plan = plans[options.index(grant.option)]
+            hw = plan.hardware.name
             if self.world.now > asked_h:  # it waited: the run starts now
                 run_start_h = self.world.now
             run_end_h = run_start_h + plan.days * HOURS_PER_DAY
@@ -185,7 +188,7 @@ class Lab:
             )
         )
 
-    def options(self, plan: RunPlan, start_h: float) -> tuple[Option, ...]:
+    def alternatives(self, plan: RunPlan, start_h: float) -> list[RunPlan]:
         """The planned run, then the same run resized for each other generation the fleet has
         (newest first), unless the lab pins its hardware."""
         plans = [plan]
@@ -194,7 +197,7 @@ class Lab:
             others = [self.world.catalog[n] for n in fleet.hardware if n != plan.hardware.name]
             others.sort(key=lambda hw: (-hw.available.toordinal(), hw.name))
             plans += [self.size(plan.wanted_flop, start_h, hw) for hw in others]
-        return tuple(Option(p.hardware.name, p.gpus, p.days * HOURS_PER_DAY, p) for p in plans)
+        return plans
 
 
 def warmup_hours(spec: LabArchetype) -> float:

@@ -46,9 +46,6 @@ FloatArray = npt.NDArray[np.float64]
 # Serving points are cached per 1/16 octave of mean context (4.4% steps), so lengths that
 # grow a little every step do not recompute the roofline each time.
 CONTEXT_STEPS_PER_OCTAVE = 16.0
-# Intervals of one class are buffered and appended to the ledger in chunks of about this many
-# rows (a quarter of hourly rows), or sooner when the serving model or hardware changes.
-FLUSH_ROWS = 2190
 
 
 @dataclass(frozen=True)
@@ -95,7 +92,6 @@ class Cohort:
         )
         self.points: dict[tuple[str, str, str, float], serving.ServingPoint] = {}
         self.prices_cache: dict[tuple[str, str, float, float], Prices] = {}
-        self.buffers: dict[str, Buffer] = {}
         world.env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, None, None]:
@@ -262,63 +258,17 @@ class Cohort:
     def charge(
         self, start_h: float, labels: tuple[str, str], amounts: tuple[FloatArray, ...]
     ) -> None:
-        """Buffer a step's hourly amounts (classes x hours: GPU-hours, FLOP, queries, tokens)
-        as intervals of `charge_hours`, flushing a class when its model or hardware changes."""
-        if self.world.fleet is not None:
-            self.world.fleet.note_test_time(labels[1], start_h, amounts[0].sum(axis=0))
-        width = self.charge_hours
-        summed = [a.reshape(len(self.classes), -1, width).sum(axis=2) for a in amounts]
-        start = start_h + width * np.arange(summed[0].shape[1], dtype=np.float64)
+        """Charge a step's hourly amounts (classes x hours: GPU-hours, FLOP, queries, tokens),
+        each class as intervals of `charge_hours`."""
         for i, activity in enumerate(self.class_names):
-            buffer = self.buffers.get(activity)
-            if buffer is not None and buffer.labels != labels:
-                self.flush_one(activity)
-            buffer = self.buffers.setdefault(activity, Buffer(labels))
-            buffer.add((start, *(column[i] for column in summed)))
-            if buffer.rows >= FLUSH_ROWS:
-                self.flush_one(activity)
+            hourly = [column[i] for column in amounts]
+            self.world.ledger.record_hours(
+                TEST_TIME, self.name, activity, labels, start_h, hourly, self.charge_hours
+            )
 
     def flush(self) -> None:
-        """Append every buffered class to the ledger."""
-        for activity in list(self.buffers):
-            self.flush_one(activity)
-
-    def flush_one(self, activity: str) -> None:
-        """Append one class's buffered intervals to the ledger and empty its buffer."""
-        buffer = self.buffers.pop(activity)
-        start, gpu_hours, flop, queries, tokens = buffer.columns()
-        model_id, hardware = buffer.labels
-        self.world.ledger.record_many(
-            TEST_TIME,
-            self.name,
-            activity,
-            model_id,
-            hardware,
-            start,
-            start + self.charge_hours,
-            gpu_hours,
-            flop,
-            queries=queries,
-            tokens=tokens,
-        )
-
-
-class Buffer:
-    """Intervals of one class waiting to be appended, all with the same model and hardware."""
-
-    def __init__(self, labels: tuple[str, str]) -> None:
-        self.labels = labels
-        self.parts: list[tuple[FloatArray, ...]] = []
-        self.rows = 0
-
-    def add(self, columns: tuple[FloatArray, ...]) -> None:
-        """Keep one step's columns (start, gpu_hours, flop, queries, tokens)."""
-        self.parts.append(columns)
-        self.rows += len(columns[0])
-
-    def columns(self) -> list[FloatArray]:
-        """The kept columns, each concatenated over steps."""
-        return [np.concatenate(column) for column in zip(*self.parts, strict=True)]
+        """Append every buffered charge of this cohort to the ledger."""
+        self.world.ledger.flush_buffers(self.name)
 
 
 def adoption_users(adoption: LogisticAdoption | BassAdoption, years: FloatArray) -> FloatArray:

@@ -1,4 +1,4 @@
-"""Serve the fluid regimes from the fleet, hour by hour.
+"""Serve the fluid regimes from the fleet, hour by hour, as the simulation runs.
 
 Pretraining final runs hold their clusters (see :mod:`simdemand.world.supply.fleet`). Everything
 else is fluid work measured in H100-equivalent hours (dense BF16 peak relative to the H100, the
@@ -14,27 +14,36 @@ runs at their planned times), `served` what ran in the hour, `unmet` what was lo
 unmet + queued after`` in every hour, and ``served + unmet = demanded`` over the run and in
 every hour where nothing waits. The first hour's demand includes work carried in from the
 warm-up.
+
+The :class:`Allocator` is a SimPy process: once a day it serves the hours just past from the
+demand the ledger's meter recorded and what the reservations left, so agents can read served
+and unmet work and free capacity so far. Queues and the split of their departures among
+generations keep their state from one day to the next.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import simpy
 
-from simdemand.catalog import Catalog
-from simdemand.units import POST_TRAINING, PRETRAINING, TEST_TIME
-from simdemand.world.binning import split
-from simdemand.world.ledger import Intervals
-from simdemand.world.supply.fleet import Fleet, overlap, weights
+from simdemand.units import HOURS_PER_DAY, PRETRAINING
+from simdemand.world.demand import DemandMeter
+from simdemand.world.supply.fleet import Fleet, overlap
 
 FloatArray = npt.NDArray[np.float64]
 
 # Work left after attribution below this share of a generation's total is float rounding, not work.
 ROUNDING_SHARE = 1e-9
+
+
+# The allocator serves the hours just past once per this many hours.
+STEP_HOURS = int(HOURS_PER_DAY)
 
 
 @dataclass
@@ -71,130 +80,246 @@ class Allocation:
     used: dict[tuple[str, str], FloatArray]
 
 
-def hourly(iv: Intervals, mask: npt.NDArray[np.bool_], hours: int) -> dict[str, FloatArray]:
-    """GPU-hours of the masked intervals in each hour [0, hours), by hardware."""
-    edges = np.arange(hours + 1, dtype=np.float64)
-    start, end = iv.start_h[mask], np.minimum(iv.end_h[mask], float(hours))
-    keep = end > start
-    row, bins, share = split(start[keep], end[keep], edges)
-    gpu_hours, hardware = iv.gpu_hours[mask][keep], iv.hardware[mask][keep]
-    out: dict[str, FloatArray] = {}
-    for name in sorted(set(hardware.tolist())):
-        rows = hardware[row] == name
-        out[name] = np.bincount(
-            bins[rows], weights=(gpu_hours[row] * share)[rows], minlength=hours
-        ).astype(np.float64)
-    return out
+class FluidQueue:
+    """A first-come-first-served fluid queue that loses work older than `max_delay_h` hours
+    (0: serve now or lose it; inf: wait as long as needed), fed block by block."""
+
+    def __init__(self, max_delay_h: float) -> None:
+        self.max_delay_h = max_delay_h
+        self.backlog = 0.0
+        self.waiting: deque[list[float]] = deque()
+
+    def serve(
+        self, arrivals: FloatArray, capacity: FloatArray, first_hour: int = 0
+    ) -> tuple[FloatArray, FloatArray]:
+        """Work served and work lost in each hour of a block starting at `first_hour`."""
+        if self.max_delay_h == 0:
+            now: FloatArray = np.minimum(arrivals, capacity)
+            return now, arrivals - now
+        if math.isinf(self.max_delay_h):
+            arrived = self.backlog + np.cumsum(arrivals)
+            offered = np.cumsum(capacity)
+            done = offered + np.minimum(0.0, np.minimum.accumulate(arrived - offered))
+            self.backlog = float(arrived[-1] - done[-1]) if len(done) else self.backlog
+            return np.diff(done, prepend=0.0).clip(0.0), np.zeros_like(arrivals)
+        return self.serve_bounded(arrivals, capacity, first_hour)
+
+    def serve_bounded(
+        self, arrivals: FloatArray, capacity: FloatArray, first_hour: int
+    ) -> tuple[FloatArray, FloatArray]:
+        """Hour by hour: serve the oldest work first, then lose what has waited too long."""
+        served, lost = np.zeros_like(arrivals), np.zeros_like(arrivals)
+        waiting = self.waiting
+        for i, (new, room) in enumerate(zip(arrivals.tolist(), capacity.tolist(), strict=True)):
+            h = first_hour + i
+            waiting.append([float(h), new])
+            while waiting and room > 0:
+                take = min(room, waiting[0][1])
+                waiting[0][1] -= take
+                room -= take
+                served[i] += take
+                if waiting[0][1] <= 0:
+                    waiting.popleft()
+            while waiting and waiting[0][0] + self.max_delay_h <= h:
+                lost[i] += waiting.popleft()[1]
+        return served, lost
 
 
-def queue(
-    arrivals: FloatArray, capacity: FloatArray, max_delay_h: float
-) -> tuple[FloatArray, FloatArray]:
-    """Work served and work lost each hour by a first-come-first-served fluid queue that loses
-    work older than `max_delay_h` hours (0: serve now or lose it; inf: wait as long as needed)."""
-    if max_delay_h == 0:
-        now: FloatArray = np.minimum(arrivals, capacity)
-        return now, arrivals - now
-    if math.isinf(max_delay_h):
-        arrived, offered = np.cumsum(arrivals), np.cumsum(capacity)
-        done = offered + np.minimum(0.0, np.minimum.accumulate(arrived - offered))
-        return np.diff(done, prepend=0.0).clip(0.0), np.zeros_like(arrivals)
-    served, lost = np.zeros_like(arrivals), np.zeros_like(arrivals)
-    waiting: deque[list[float]] = deque()
-    for h, (new, room) in enumerate(zip(arrivals.tolist(), capacity.tolist(), strict=True)):
-        waiting.append([float(h), new])
-        while waiting and room > 0:
-            take = min(room, waiting[0][1])
-            waiting[0][1] -= take
-            room -= take
-            served[h] += take
-            if waiting[0][1] <= 0:
-                waiting.popleft()
-        while waiting and waiting[0][0] + max_delay_h <= h:
-            lost[h] += waiting.popleft()[1]
-    return served, lost
-
-
-def attribute(
-    demand: dict[str, FloatArray], served: FloatArray, lost: FloatArray
-) -> dict[str, Flow]:
-    """Split a regime's served and lost work among its generations, first come first served.
+class FifoSplit:
+    """Splits a pooled queue's served and lost work among its generations, first come first
+    served, block by block.
 
     Generation g's work leaves the queue (served or lost) in arrival order, so its cumulative
     departures are its cumulative arrivals read at the total's departures; its share of an
-    hour's departures is served in the proportion the whole queue's was. Work still waiting at
-    the last hour is lost there; a residue below `ROUNDING_SHARE` of the total is rounding.
+    hour's departures is served in the proportion the whole queue's was. Only the arrival
+    history that later departures can still reach is kept.
     """
-    names = sorted(demand)
-    arrived = np.concatenate([[0.0], np.cumsum(sum((demand[n] for n in names), 0.0 * served))])
-    departed = np.cumsum(served + lost)
-    total = served + lost
-    ratio = np.divide(served, total, out=np.zeros_like(served), where=total > 0)
-    flows = {}
-    for name in names:
-        mine = np.cumsum(demand[name])
-        gone = np.diff(np.interp(departed, arrived, np.concatenate([[0.0], mine])), prepend=0.0)
-        gone = gone.clip(0.0)
-        run = gone * ratio
-        lost_here = gone - run
-        left = float(mine[-1] - gone.sum())
-        if left > ROUNDING_SHARE * max(float(mine[-1]), 1.0):
-            lost_here[-1] += left
-        flows[name] = Flow(demand[name], run, lost_here)
-    return flows
+
+    def __init__(self) -> None:
+        self.arrived = np.zeros(1)  # cumulative total arrivals at the kept hour ends
+        self.mine: dict[str, FloatArray] = {}  # the same, per generation
+        self.departed = 0.0
+        self.gone: dict[str, float] = {}
+
+    def split(
+        self, demand: dict[str, FloatArray], served: FloatArray, lost: FloatArray
+    ) -> dict[str, tuple[FloatArray, FloatArray]]:
+        """(served, lost) of each generation in a block, given the pooled queue's."""
+        for name in sorted(demand):
+            if name not in self.mine:
+                self.mine[name] = np.zeros_like(self.arrived)
+                self.gone[name] = 0.0
+        total = sum((demand[n] for n in sorted(demand)), np.zeros_like(served))
+        arrived = np.concatenate([self.arrived, self.arrived[-1] + np.cumsum(total)])
+        departed = self.departed + np.cumsum(served + lost)
+        out = served + lost
+        ratio = np.divide(served, out, out=np.zeros_like(served), where=out > 0)
+        result = {}
+        for name, mine in self.mine.items():
+            added = demand.get(name, np.zeros_like(served))
+            history = np.concatenate([mine, mine[-1] + np.cumsum(added)])
+            reached = np.interp(departed, arrived, history)
+            gone = np.diff(reached, prepend=self.gone[name]).clip(0.0)
+            self.gone[name] = float(reached[-1]) if len(reached) else self.gone[name]
+            self.mine[name] = history
+            result[name] = (gone * ratio, gone - gone * ratio)
+        self.arrived = arrived
+        self.departed = float(departed[-1]) if len(departed) else self.departed
+        self.trim()
+        return result
+
+    def trim(self) -> None:
+        """Drop arrival history below the last point at or before what has departed."""
+        keep = max(int(np.searchsorted(self.arrived, self.departed, side="right")) - 1, 0)
+        if keep:
+            self.arrived = self.arrived[keep:]
+            self.mine = {name: history[keep:] for name, history in self.mine.items()}
+
+    def left(self) -> dict[str, float]:
+        """Work of each generation that never left the queue; a residue below
+        `ROUNDING_SHARE` of the generation's total is rounding, not work."""
+        out = {}
+        for name, history in self.mine.items():
+            rest = float(history[-1] - self.gone[name])
+            if rest > ROUNDING_SHARE * max(float(history[-1]), 1.0):
+                out[name] = rest
+        return out
 
 
-def allocate(fleet: Fleet, iv: Intervals, catalog: Catalog, hours: int) -> Allocation:
-    """Serve the run's fluid work over [0, hours) from what the reservations leave."""
-    window = slice(-fleet.first, -fleet.first + hours)
-    spec = fleet.spec
-    names = sorted(set(fleet.hardware) | set(iv.hardware.tolist()) | set(fleet.test_time))
-    w = weights(catalog, names)
-    reserved = {key: cal.served[window] for key, cal in fleet.calendars.items()}
-    free = {
-        key: np.maximum(cal.installed[window] - reserved[key], 0.0)
-        for key, cal in fleet.calendars.items()
-    }
-    free_e = {p: np.zeros(hours) for p in spec.pools}
-    for (pool, hw), gpus in free.items():
-        free_e[pool] += gpus * w[hw]
-    share = {
-        (pool, hw): np.divide(
-            gpus * w[hw], free_e[pool], out=np.zeros(hours), where=free_e[pool] > 0
+class Allocator:
+    """Serves test-time, experiments and post-training from what the reservations leave, in
+    the scenario's priority order, each pool in turn, once a day during the run."""
+
+    def __init__(
+        self, env: simpy.Environment, fleet: Fleet, meter: DemandMeter, hours: int
+    ) -> None:
+        self.env = env
+        self.fleet = fleet
+        self.meter = meter
+        self.hours = hours
+        self.done = 0
+        self.flows: dict[tuple[str, str], Flow] = {}
+        self.fluid_e = {pool: np.zeros(hours) for pool in fleet.spec.pools}
+        self.used = {key: np.zeros(hours) for key in fleet.calendars}
+        self.queues = {r: FluidQueue(fleet.spec.max_delay_hours(r)) for r in fleet.spec.priority}
+        self.splits = {r: FifoSplit() for r in fleet.spec.priority}
+        env.process(self.run())
+
+    def run(self) -> Generator[simpy.Event, None, None]:
+        """Each day, serve the hours that have just passed."""
+        if self.env.now < 0:
+            yield self.env.timeout(-self.env.now)
+        while self.done < self.hours:
+            until = min(self.done + STEP_HOURS, self.hours)
+            yield self.env.timeout(until - self.env.now)
+            self.serve(self.done, until)
+
+    def serve(self, lo: int, hi: int) -> None:
+        """Serve the hours [lo, hi) since the start from the demand recorded for them."""
+        fleet, w = self.fleet, self.fleet.weight
+        offset = -fleet.first
+        span = slice(offset + lo, offset + hi)
+        reserved = {key: cal.served[span] for key, cal in fleet.calendars.items()}
+        free = {
+            key: np.maximum(cal.installed[span] - reserved[key], 0.0)
+            for key, cal in fleet.calendars.items()
+        }
+        free_e = {pool: np.zeros(hi - lo) for pool in fleet.spec.pools}
+        for (pool, hw), gpus in free.items():
+            free_e[pool] += gpus * w[hw]
+        share = {
+            (pool, hw): np.divide(
+                gpus * w[hw], free_e[pool], out=np.zeros(hi - lo), where=free_e[pool] > 0
+            )
+            for (pool, hw), gpus in free.items()
+        }
+        fluid_e = {pool: np.zeros(hi - lo) for pool in fleet.spec.pools}
+        for regime in fleet.spec.priority:
+            demand = {
+                hw: d * w[hw]
+                for hw, d in self.meter.demand(regime, offset + lo, offset + hi).items()
+            }
+            if not demand:
+                continue
+            admitting = [p for p, pool in fleet.spec.pools.items() if regime in pool.regimes]
+            capacity = sum((free_e[p] for p in admitting), np.zeros(hi - lo))
+            total = sum(demand.values(), np.zeros(hi - lo))
+            served, lost = self.queues[regime].serve(total, capacity, lo)
+            for hw, (run, gone) in self.splits[regime].split(demand, served, lost).items():
+                flow = self.flow(regime, hw)
+                flow.demanded[lo:hi] += demand.get(hw, 0.0) / w[hw]
+                flow.served[lo:hi] += run / w[hw]
+                flow.unmet[lo:hi] += gone / w[hw]
+            for pool in admitting:
+                take = np.minimum(served, free_e[pool])
+                free_e[pool] -= take
+                fluid_e[pool] += take
+                served = served - take
+        for (pool, hw), part in share.items():
+            self.used[(pool, hw)][lo:hi] = reserved[(pool, hw)] + fluid_e[pool] * part / w[hw]
+        for pool, series in fluid_e.items():
+            self.fluid_e[pool][lo:hi] = series
+        self.done = hi
+
+    def flow(self, regime: str, hardware: str) -> Flow:
+        """The flow of one regime on one generation, created empty on first use."""
+        key = (regime, hardware)
+        if key not in self.flows:
+            self.flows[key] = Flow(*(np.zeros(self.hours) for _ in range(3)))
+        return self.flows[key]
+
+    def served_so_far(self, regime: str) -> float:
+        """H100-equivalent hours of fluid work of `regime` served up to the last served hour."""
+        w = self.fleet.weight
+        return sum(
+            float(f.served[: self.done].sum()) * w[hw]
+            for (r, hw), f in self.flows.items()
+            if r == regime
         )
-        for (pool, hw), gpus in free.items()
-    }
-    fluid_e = {p: np.zeros(hours) for p in spec.pools}
-    demands = {
-        TEST_TIME: {hw: series[window] for hw, series in fleet.test_time.items()},
-        PRETRAINING: hourly(iv, (iv.regime == PRETRAINING) & (iv.activity != "final-run"), hours),
-        POST_TRAINING: hourly(iv, iv.regime == POST_TRAINING, hours),
-    }
-    flows: dict[tuple[str, str], Flow] = {}
-    for regime in spec.priority:
-        demand = {hw: d * w[hw] for hw, d in demands[regime].items()}
-        if not demand:
-            continue
-        admitting = [p for p, pool in spec.pools.items() if regime in pool.regimes]
-        capacity = sum((free_e[p] for p in admitting), np.zeros(hours))
-        served, lost = queue(
-            sum(demand.values(), np.zeros(hours)), capacity, spec.max_delay_hours(regime)
+
+    def unmet_so_far(self, regime: str) -> float:
+        """H100-equivalent hours of fluid work of `regime` lost up to the last served hour."""
+        w = self.fleet.weight
+        return sum(
+            float(f.unmet[: self.done].sum()) * w[hw]
+            for (r, hw), f in self.flows.items()
+            if r == regime
         )
-        for hw, flow in attribute(demand, served, lost).items():
-            flows[(regime, hw)] = flow.scaled(1.0 / w[hw])
-        for pool in admitting:
-            take = np.minimum(served, free_e[pool])
-            free_e[pool] -= take
-            fluid_e[pool] += take
-            served = served - take
-    for hw, flow in reservations(fleet, hours).items():
-        key = (PRETRAINING, hw)
-        flows[key] = flows[key] + flow if key in flows else flow
-    used = {
-        key: reserved[key] + fluid_e[key[0]] * share[key] / w[key[1]] for key in fleet.calendars
-    }
-    installed = {key: cal.installed[window] for key, cal in fleet.calendars.items()}
-    return Allocation(flows, installed, used)
+
+    def idle_e(self, pool: str) -> float:
+        """H100-equivalent GPUs of `pool` left idle in the last served hour."""
+        if self.done == 0:
+            return 0.0
+        at = self.done - 1
+        installed = sum(
+            float(cal.installed[at - self.fleet.first]) * self.fleet.weight[hw]
+            for (p, hw), cal in self.fleet.calendars.items()
+            if p == pool
+        )
+        busy = sum(
+            float(self.used[(p, hw)][at]) * self.fleet.weight[hw]
+            for (p, hw) in self.used
+            if p == pool
+        )
+        return max(installed - busy, 0.0)
+
+    def finish(self) -> Allocation:
+        """Serve the hours not yet served, lose what still waits, add the final runs' flows."""
+        if self.done < self.hours:
+            self.serve(self.done, self.hours)
+        for regime, split in self.splits.items():
+            for hw, rest in split.left().items():
+                self.flow(regime, hw).unmet[-1] += rest / self.fleet.weight[hw]
+        flows = dict(self.flows)
+        for hw, flow in reservations(self.fleet, self.hours).items():
+            key = (PRETRAINING, hw)
+            flows[key] = flows[key] + flow if key in flows else flow
+        offset = -self.fleet.first
+        installed = {
+            key: cal.installed[offset : offset + self.hours]
+            for key, cal in self.fleet.calendars.items()
+        }
+        return Allocation(flows, installed, self.used)
 
 
 def reservations(fleet: Fleet, hours: int) -> dict[str, Flow]:

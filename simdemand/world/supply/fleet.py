@@ -5,11 +5,12 @@ service on their delivery date and leave after the service life. A pretraining f
 for a cluster (`reserve`); it is granted, first come first served, as soon as one pool that
 admits the lab has that many GPUs of one generation free for every hour of the run. Reservations
 are never pre-empted. When test-time comes first, a run must also leave room for the peak
-test-time demand of the last and next `headroom_hours`. A waiting run is retried at whole hours,
-skipping those that the calendars and the test-time noted so far already rule out (neither can
-change in its favour). Test-time, experiments and
-post-training are fluid: the allocator in :mod:`simdemand.world.supply.allocation` serves them from
-what the reservations leave, after the run.
+test-time demand of the last and next `headroom_hours`, as the ledger's demand meter has
+recorded it so far. A waiting run is retried at whole hours, skipping those that the calendars
+and the test-time recorded so far already rule out (neither can change in its favour).
+Test-time, experiments and post-training are fluid: the allocator in
+:mod:`simdemand.world.supply.allocation` serves them, hour by hour during the run, from what the
+reservations leave.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import datetime as dt
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,8 @@ import simpy
 
 from simdemand.catalog import Catalog
 from simdemand.scenario.fleet import FleetSpec, Growth
-from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
+from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY, TEST_TIME
+from simdemand.world.demand import DemandMeter
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,7 +39,7 @@ DAYS_PER_QUARTER = DAYS_PER_YEAR / QUARTERS_PER_YEAR
 # Capacity checks allow this much rounding slack, in GPUs.
 SLACK_GPUS = 1e-9
 # A waiting run's next retry is computed with the test-time headroom over this many hours ahead
-# (users note their test-time a step, a week by default, ahead), with GPUs alone beyond.
+# (users charge their test-time a step, a week by default, ahead), with GPUs alone beyond.
 RETRY_LOOKAHEAD_HOURS = 14 * 24
 
 
@@ -53,12 +54,11 @@ class Batch:
 
 @dataclass(frozen=True)
 class Option:
-    """One way to run a job: on `gpus` GPUs of `hardware` for `hours`; `plan` is the caller's."""
+    """One way to run a job: on `gpus` GPUs of `hardware` for `hours`."""
 
     hardware: str
     gpus: float
     hours: float
-    plan: Any = None
 
 
 @dataclass(frozen=True)
@@ -121,16 +121,16 @@ class Fleet:
         spec: FleetSpec,
         catalog: Catalog,
         start: dt.date,
-        first_h: float,
-        horizon_h: float,
+        meter: DemandMeter,
     ) -> None:
         self.env = env
         self.spec = spec
         self.catalog = catalog
-        self.first = math.floor(first_h)
-        self.hours = math.ceil(horizon_h) - self.first
+        self.meter = meter
+        self.first = meter.first
+        self.hours = meter.hours
         self.calendars: dict[tuple[str, str], Calendar] = {}
-        batches = deliveries(spec, catalog, start, horizon_h)
+        batches = deliveries(spec, catalog, start, float(self.first + self.hours))
         for name, pool in spec.pools.items():
             for batch in batches:
                 self.install(name, Batch(batch.hour, batch.hardware, batch.gpus * pool.share))
@@ -139,9 +139,7 @@ class Fleet:
         for (name, hw), calendar in self.calendars.items():
             self.installed_e[name] += calendar.installed * self.weight[hw]
         self.free_e = {pool: series.copy() for pool, series in self.installed_e.items()}
-        self.serving = [name for name, pool in spec.pools.items() if "test-time" in pool.regimes]
-        self.test_time: dict[str, FloatArray] = {}
-        self.test_time_e = np.zeros(self.hours)
+        self.serving = [name for name, pool in spec.pools.items() if TEST_TIME in pool.regimes]
         self.queue: list[Request] = []
         self.waits: list[Wait] = []
         self.ticket = 0
@@ -163,14 +161,6 @@ class Fleet:
     def index(self, hour: float) -> int:
         """Calendar index of the hour containing `hour`, clipped to the calendar."""
         return min(max(math.floor(hour) - self.first, 0), self.hours)
-
-    def note_test_time(self, hardware: str, start_h: float, gpu_hours: FloatArray) -> None:
-        """Add a cohort's hourly test-time GPU-hours from `start_h` (a whole hour)."""
-        series = self.test_time.setdefault(hardware, np.zeros(self.hours))
-        lo = self.index(start_h)
-        hi = min(lo + len(gpu_hours), self.hours)
-        series[lo:hi] += gpu_hours[: hi - lo]
-        self.test_time_e[lo:hi] += gpu_hours[: hi - lo] * self.weight[hardware]
 
     def reserve(
         self, agent: str, archetype: str, model_id: str, activity: str, options: tuple[Option, ...]
@@ -298,14 +288,14 @@ class Fleet:
             return 0.0
         window = self.spec.headroom_hours
         lo, hi = self.index(now - window), self.index(now + window)
-        peak = float(self.test_time_e[lo:hi].max(initial=0.0))
+        peak = float(self.meter.regime_e(TEST_TIME)[lo:hi].max(initial=0.0))
         at = min(self.index(now), self.hours - 1)
         total = sum(float(self.installed_e[p][at]) for p in self.serving)
         return peak * float(self.installed_e[pool][at]) / total if total > 0 else 0.0
 
     def keeps_headroom(self, pool: str) -> bool:
         """True if runs in `pool` must leave room for test-time (it serves it, and comes first)."""
-        return self.spec.priority[0] == "test-time" and pool in self.serving
+        return self.spec.priority[0] == TEST_TIME and pool in self.serving
 
     def headrooms(self, pool: str, lo: int, hi: int) -> FloatArray:
         """`headroom` at the whole hours of calendar indices [lo, hi), computed alike."""
@@ -317,7 +307,7 @@ class Fleet:
         padded = np.concatenate(
             [
                 np.zeros(max(-a, 0)),
-                self.test_time_e[max(a, 0) : min(b, self.hours)],
+                self.meter.regime_e(TEST_TIME)[max(a, 0) : min(b, self.hours)],
                 np.zeros(max(b - self.hours, 0)),
             ]
         )
