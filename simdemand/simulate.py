@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from simdemand.analysis.summary import records, summarize
+from simdemand.analysis.summary import json_ready, summarize
 from simdemand.results.grid import bin_edges
 from simdemand.results.run import Results
 from simdemand.results.supply import supply_tables
@@ -78,5 +78,5 @@ def with_summary(results: Results) -> Results:
         supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
     frames = (results.timeseries, results.jobs, results.models)
     timeseries, jobs, models = (table.to_pandas() for table in frames)
-    summary = records(summarize(timeseries, jobs, models, fleet=supply))
+    summary = json_ready(summarize(timeseries, jobs, models, fleet=supply))
     return replace(results, summary=summary)

@@ -27,12 +27,10 @@ from simdemand.simulate import build_world
 from simdemand.units import POST_TRAINING, TEST_TIME
 from simdemand.world.demand import DemandMeter
 from simdemand.world.supply.allocation import FifoSplit, FluidQueue
-from simdemand.world.supply.fleet import (
-    Fleet,
-    Grant,
-    Option,
+from simdemand.world.supply.fleet import Fleet, Grant, Option
+from simdemand.world.supply.installed import (
     first_window,
-    growth_batches,
+    growth_shipments,
     sliding_min,
     weights,
 )
@@ -105,10 +103,10 @@ def test_growth_law_delivers_quarterly_and_grows() -> None:
         }
     )
     assert spec.growth is not None
-    batches = growth_batches(spec.growth, load_catalog(), dt.date(2025, 1, 1), 24.0 * 365)
-    assert [b.gpus for b in batches] == pytest.approx([1000.0, 2000.0, 4000.0])
-    assert [b.hardware for b in batches] == ["GB200"] * 3
-    assert batches[1].hour - batches[0].hour == pytest.approx(HOURS_PER_QUARTER)
+    shipments = growth_shipments(spec.growth, load_catalog(), dt.date(2025, 1, 1), 24.0 * 365)
+    assert [b.gpus for b in shipments] == pytest.approx([1000.0, 2000.0, 4000.0])
+    assert [b.hardware for b in shipments] == ["GB200"] * 3
+    assert shipments[1].hour - shipments[0].hour == pytest.approx(HOURS_PER_QUARTER)
 
 
 def test_gpus_retire_after_their_service_life() -> None:
@@ -351,7 +349,8 @@ def test_agents_read_served_and_unmet_work_as_the_run_goes() -> None:
     those hours; idle capacity is never negative nor above the pool's installed GPUs."""
     world = build_world(load_scenario(FLEET))
     allocator = world.allocator
-    assert allocator is not None and world.fleet is not None
+    assert allocator is not None
+    assert world.fleet is not None
     world.env.run(until=1000.5)
     assert allocator.done == 984
     served = {r: allocator.served_so_far(r) for r in (TEST_TIME, POST_TRAINING)}
@@ -363,7 +362,7 @@ def test_agents_read_served_and_unmet_work_as_the_run_goes() -> None:
             for (p, hw), cal in world.fleet.calendars.items()
             if p == pool
         )
-        assert 0.0 <= allocator.idle_e(pool) <= installed
+        assert 0.0 <= allocator.idle_h100e(pool) <= installed
     world.env.run(until=world.horizon_h)
     flows = allocator.finish().flows
     w = world.fleet.weight

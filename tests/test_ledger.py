@@ -101,7 +101,7 @@ def test_the_meter_spreads_fluid_work_by_hour_and_skips_final_runs() -> None:
     assert demand["H100-SXM"].tolist() == [0, 1, 2, 1, 0, 0, 0, 0, 0, 0]
     experiments = ledger.meter.demand("pretraining", 0, 10)["B200"]
     assert experiments.tolist() == [3, 0, 0, 0, 0, 0, 0, 0, 5, 0]
-    assert ledger.meter.regime_e("pretraining").sum() == 16.0  # B200 weighs 2
+    assert ledger.meter.regime_h100e("pretraining").sum() == 16.0  # B200 weighs 2
     assert ledger.intervals().model_id.tolist() == ["m", "m", "m1", "m2"]
 
 

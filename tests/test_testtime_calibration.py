@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from simdemand import load_scenario, simulate
-from simdemand.analysis.test_time import summarize
+from simdemand.analysis.test_time import measures
 from simdemand.scenario.users import ChatClass, ReasoningClass
 from simdemand.world.agents.users import mean_tokens, utc_week_profile
 
@@ -36,7 +36,7 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 def summary() -> dict[str, Any]:
     """The baseline run (day bins) and its test-time summary."""
     results = simulate(load_scenario(BASELINE))
-    return summarize(results.jobs.to_pandas(), results.timeseries.to_pandas())
+    return measures(results.jobs.to_pandas(), results.timeseries.to_pandas())
 
 
 def monthly(summary: dict[str, Any]) -> pd.DataFrame:

@@ -16,7 +16,8 @@ import simpy
 from typer.testing import CliRunner
 
 from simdemand import load_scenario, simulate
-from simdemand.analysis.test_time import summarize, summary_records
+from simdemand.analysis.summary import json_ready
+from simdemand.analysis.test_time import measures
 from simdemand.catalog import load_catalog
 from simdemand.cli import app
 from simdemand.physics import serving
@@ -428,7 +429,7 @@ def test_lognormal_sums_have_the_right_moments() -> None:
 def test_summary_of_the_test_scenario_is_json_ready() -> None:
     """The summary of a run: ratios to chat, tokens per day, shares; serialisable."""
     results = simulate(load_scenario(USERS, ["run.resolution=day"]))
-    summary = summarize(results.jobs.to_pandas(), results.timeseries.to_pandas())
+    summary = measures(results.jobs.to_pandas(), results.timeseries.to_pandas())
     table = summary["per_class"]
     assert isinstance(table, pd.DataFrame)
     chat = table[(table["cohort"] == "all") & (table["class"] == "chat")]
@@ -437,7 +438,7 @@ def test_summary_of_the_test_scenario_is_json_ready() -> None:
     days = summary["tokens_per_day"]
     assert isinstance(days, pd.DataFrame)
     assert len(days) == DAYS * 5
-    json.dumps(summary_records(summary), allow_nan=False)
+    json.dumps(json_ready(summary), allow_nan=False)
 
 
 # --- Bad input -------------------------------------------------------------------------------
@@ -560,7 +561,7 @@ def test_summary_by_hand() -> None:
         }
     )
     jobs = series.rename(columns={"time": "start"})
-    summary = summarize(jobs, series)
+    summary = measures(jobs, series)
     table = summary["per_class"]
     assert isinstance(table, pd.DataFrame)
     pooled = table[table["cohort"] == "all"].set_index("class")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from simdemand.analysis import post_training, supply, test_time
@@ -31,7 +33,7 @@ def summarize(
     the capacity, fleet and waits tables of a run with a fleet."""
     out: dict[str, Any] = {"regimes": regime_totals(timeseries)}
     if fleet is not None:
-        out.update(supply.summarize(*fleet))
+        out.update(supply.measures(*fleet))
     if (jobs["regime"] == POST_TRAINING).any():
         bases = post_training.ecosystem_summary(models, jobs)
         out["ecosystem"] = bases
@@ -39,18 +41,35 @@ def summarize(
             bases, min_observed_days=post_training.MATURE_DAYS
         )
     if (jobs["regime"] == TEST_TIME).any():
-        out["test_time"] = test_time.summarize(jobs, timeseries)
+        out["test_time"] = test_time.measures(jobs, timeseries)
     return out
 
 
-def records(summary: dict[str, Any]) -> dict[str, Any]:
-    """The summary as JSON-ready values (the per-day token table left out)."""
+def json_ready(summary: dict[str, Any], skip: tuple[str, ...] = ("tokens_per_day",)) -> Any:
+    """The summary as JSON-ready values: tables as lists of records, NaN as None, dates as ISO
+    strings; the per-day token table (a row per day x cohort x class) is left out."""
     out: dict[str, Any] = {}
     for name, value in summary.items():
-        if name == "test_time":
-            out[name] = test_time.summary_records(value)
+        if name in skip:
+            continue
+        if isinstance(value, dict):
+            out[name] = json_ready(value, skip)
         elif isinstance(value, pd.DataFrame):
-            out[name] = test_time.summary_records({name: value})[name]
+            rows = value.to_dict("records")
+            out[name] = [{k: json_value(v) for k, v in row.items()} for row in rows]
         else:
-            out[name] = value
+            out[name] = json_value(value)
     return out
+
+
+def json_value(value: Any) -> Any:
+    """A plain JSON value: floats (NaN as None), ints, strings, ISO dates; lists item by item."""
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    return value

@@ -57,7 +57,7 @@ def wait_stats(waits: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def summarize(capacity: pd.DataFrame, fleet: pd.DataFrame, waits: pd.DataFrame) -> dict[str, Any]:
+def measures(capacity: pd.DataFrame, fleet: pd.DataFrame, waits: pd.DataFrame) -> dict[str, Any]:
     """The supply side's headline tables, by name."""
     return {
         "supply": unmet_by_year(capacity),

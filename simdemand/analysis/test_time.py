@@ -9,9 +9,7 @@ query with the single pass's, within a cohort or over all cohorts.
 from __future__ import annotations
 
 import math
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from simdemand.units import SECONDS_PER_HOUR, TEST_TIME
@@ -23,7 +21,7 @@ SUMS = ["queries", "tokens", "gpu_hours", "flop"]
 Summary = dict[str, pd.DataFrame | float]
 
 
-def summarize(
+def measures(
     jobs: pd.DataFrame, timeseries: pd.DataFrame, single_pass: str = SINGLE_PASS
 ) -> Summary:
     """Every test-time measure of a run, by name.
@@ -165,44 +163,14 @@ def share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole > 0 else math.nan
 
 
-def summary_records(
-    summary: Summary, skip: tuple[str, ...] = ("tokens_per_day",)
-) -> dict[str, Any]:
-    """The summary as JSON-ready values: tables as lists of records, NaN as None, dates as ISO
-    strings. The daily table is skipped by default (a row per day x cohort x class)."""
-    out: dict[str, Any] = {}
-    for name, value in summary.items():
-        if name in skip:
-            continue
-        if isinstance(value, pd.DataFrame):
-            out[name] = [
-                {k: json_value(v) for k, v in row.items()} for row in value.to_dict("records")
-            ]
-        else:
-            out[name] = json_value(value)
-    return out
-
-
-def json_value(value: Any) -> Any:
-    """A plain JSON value: floats (NaN as None), ints, strings, ISO dates."""
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    return value
-
-
 __all__ = [
     "SINGLE_PASS",
+    "measures",
     "monthly",
     "per_class",
     "per_class_by_year",
     "scaling_share",
     "share_by_year",
-    "summarize",
-    "summary_records",
     "tokens_per_day",
     "tokens_per_day_by_year",
 ]
@@ -212,7 +180,7 @@ def query_ratios(timeseries: pd.DataFrame, reference: str | None = None) -> pd.D
     """Test-time compute per query class and its ratio to a single pass (the reference class).
 
     Classes are the ``activity`` of test-time rows. The reference defaults to ``chat`` (one
-    plain pass, as in :func:`summarize`), else the class with the least FLOP per query.
+    plain pass, as in :func:`measures`), else the class with the least FLOP per query.
     Columns: queries, flop, gpu_hours, flop_per_query, gpu_seconds_per_query, ratio (of FLOP
     per query), gpu_seconds_ratio, share_of_queries, share_of_gpu_hours.
     """

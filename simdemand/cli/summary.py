@@ -40,7 +40,7 @@ def summary(
 ) -> None:
     """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
     from simdemand.analysis.post_training import most_popular
-    from simdemand.analysis.summary import records, summarize
+    from simdemand.analysis.summary import json_ready, summarize
     from simdemand.results.reader import read_run
 
     try:
@@ -52,7 +52,7 @@ def summary(
     supply = (run.capacity, run.fleet, run.waits) if run.has_fleet else None
     figures = summarize(run.timeseries, run.jobs, run.models, fleet=supply)  # type: ignore[arg-type]
     if as_json:
-        typer.echo(json.dumps(records(figures), indent=2))
+        typer.echo(json.dumps(json_ready(figures), indent=2))
         return
     print_frame(figures["regimes"], "Demand by year and regime")
     if "ecosystem" in figures:

@@ -14,7 +14,8 @@ from simdemand.physics.energy import cost_usd, energy_mwh
 from simdemand.results.run import SupplyTables
 from simdemand.results.tables import field, timestamps
 from simdemand.world.supply.allocation import Allocation, Flow
-from simdemand.world.supply.fleet import Wait, weights
+from simdemand.world.supply.fleet import Wait
+from simdemand.world.supply.installed import weights
 
 FloatArray = npt.NDArray[np.float64]
 

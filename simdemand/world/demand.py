@@ -30,7 +30,7 @@ class DemandMeter:
         self.hours = math.ceil(horizon_h) - self.first
         self.weight = weight
         self.series: dict[tuple[str, str], FloatArray] = {}
-        self.total_e: dict[str, FloatArray] = {}
+        self.total_h100e: dict[str, FloatArray] = {}
 
     def index(self, hour: float) -> int:
         """Calendar index of the hour containing `hour`, clipped to the calendar."""
@@ -72,13 +72,13 @@ class DemandMeter:
         """Add GPU-hours to calendar indices [lo, hi) of one regime and hardware."""
         series = self.series.setdefault((regime, hardware), np.zeros(self.hours))
         series[lo:hi] += gpu_hours
-        total = self.total_e.setdefault(regime, np.zeros(self.hours))
+        total = self.total_h100e.setdefault(regime, np.zeros(self.hours))
         total[lo:hi] += gpu_hours * self.weight[hardware]
 
     def demand(self, regime: str, lo: int, hi: int) -> dict[str, FloatArray]:
         """GPU-hours of `regime` in calendar indices [lo, hi), by hardware (sorted by name)."""
         return {hw: series[lo:hi] for (r, hw), series in sorted(self.series.items()) if r == regime}
 
-    def regime_e(self, regime: str) -> FloatArray:
+    def regime_h100e(self, regime: str) -> FloatArray:
         """Hourly H100-equivalent hours of one regime over the whole calendar."""
-        return self.total_e.get(regime, np.zeros(self.hours))
+        return self.total_h100e.get(regime, np.zeros(self.hours))

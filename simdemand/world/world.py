@@ -16,7 +16,8 @@ from simdemand.world.ledger import Ledger
 from simdemand.world.registry import Registry
 from simdemand.world.rng import Streams
 from simdemand.world.supply.allocation import Allocator
-from simdemand.world.supply.fleet import Fleet, weights
+from simdemand.world.supply.fleet import Fleet
+from simdemand.world.supply.installed import weights
 
 
 class World:

@@ -7,9 +7,20 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from simdemand.catalog import Hardware
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a community: it starts at `clock` (hours), lasts `hours`, on `hardware`."""
+
+    clock: float
+    hours: float
+    hardware: Hardware
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass
-class Pool:
+class Bases:
     """The bases of one channel, as columns: ids, release times, appeal, sizes, pretraining
     tokens, loss, GPU-hours."""
 
@@ -76,7 +76,7 @@ class Channel(ABC):
 
     def __init__(self, world: World, community: str, spec: CommunitySpec) -> None:
         self.spec = spec
-        self.pool = Pool()
+        self.pool = Bases()
         self.rng = world.rng(f"community:{community}:{self.name}")
 
     @abstractmethod

@@ -36,7 +36,7 @@ from simdemand.scenario.communities import (
     CommunitySpec,
 )
 from simdemand.units import HOURS_PER_DAY, HOURS_PER_MONTH, POST_TRAINING, aggregate_id
-from simdemand.world.agents.batches import Batch, family_rows
+from simdemand.world.agents.batches import Batch, Step, family_rows
 from simdemand.world.agents.channels import Channel, ClosedChannel, OpenChannel
 from simdemand.world.agents.recipes import RECIPES, Sizes, job_gpus, teacher_sizes
 from simdemand.world.registry import ModelRecord
@@ -98,7 +98,7 @@ class Community:
         while clock < self.world.horizon_h:
             yield from self.release_until(clock)
             yield self.world.env.timeout(max(0.0, clock - self.world.now))
-            self.step(clock, step_h)
+            self.spin_out(Step(clock, step_h, self.hardware(clock)))
             clock += step_h
         yield from self.release_until(self.world.horizon_h)
         self.flush()
@@ -112,27 +112,24 @@ class Community:
             if root >= 0:
                 self.open.pool.children[root].append((model.model_id, weight))
 
-    def step(self, clock: float, step_h: float) -> None:
+    def spin_out(self, step: Step) -> None:
         """Draw and charge one step's derivatives, channel by channel."""
-        hardware = self.hardware(clock)
-        years = self.world.years_since(clock + step_h / 2, self.spec.reference_date)
-        months = step_h / HOURS_PER_MONTH
+        years = self.world.years_since(step.clock + step.hours / 2, self.spec.reference_date)
+        months = step.hours / HOURS_PER_MONTH
         for channel in self.channels:
-            bases, split = self.counts(channel, clock, step_h, channel.rate(years, months))
+            bases, split = self.counts(channel, step, channel.rate(years, months))
             for k, technique in enumerate(channel.techniques):
-                self.spin(channel, technique, bases, split[:, k], clock, step_h, hardware)
+                self.spin(channel, technique, bases, split[:, k], step)
         self.flush()
 
-    def counts(
-        self, channel: Channel, clock: float, step_h: float, rate: float
-    ) -> tuple[IntArray, IntArray]:
+    def counts(self, channel: Channel, step: Step, rate: float) -> tuple[IntArray, IntArray]:
         """(base indices, counts by technique) of the bases that get derivatives this step."""
         pool = channel.pool
         none = (np.empty(0, np.int64), np.empty((0, len(channel.techniques)), np.int64))
-        live = np.flatnonzero(pool.column("released_h", slice(None)) <= clock).astype(np.int64)
+        live = np.flatnonzero(pool.column("released_h", slice(None)) <= step.clock)
         if rate <= 0 or len(live) == 0:
             return none
-        age_h = clock + step_h / 2 - pool.column("released_h", live)
+        age_h = step.clock + step.hours / 2 - pool.column("released_h", live)
         behind = channel.penalty(pool.column("loss", live))
         decay_h = self.spec.decay_months * HOURS_PER_MONTH
         appeal = pool.column("appeal", live) * np.exp(-age_h / decay_h - behind)
@@ -151,19 +148,17 @@ class Community:
         technique: str,
         bases: IntArray,
         counts: IntArray,
-        clock: float,
-        step_h: float,
-        hardware: Hardware,
+        step: Step,
     ) -> None:
         """Make this step's derivatives of one technique, then charge and release them."""
         if counts.sum() == 0:
             return
         if technique in NEAR_FREE:
-            self.near_free(channel, technique, bases, counts, clock, step_h, hardware)
+            self.near_free(channel, technique, bases, counts, step)
         elif isinstance(channel, ClosedChannel):
-            self.private(channel, technique, bases, counts, clock, step_h, hardware)
+            self.private(channel, technique, bases, counts, step)
         elif isinstance(channel, OpenChannel):
-            self.individual(channel, technique, bases, counts, clock, step_h, hardware)
+            self.individual(channel, technique, bases, counts, step)
 
     def individual(
         self,
@@ -171,36 +166,32 @@ class Community:
         technique: str,
         bases: IntArray,
         counts: IntArray,
-        clock: float,
-        step_h: float,
-        hardware: Hardware,
+        step: Step,
     ) -> None:
         """Open derivatives drawn one by one: some released as models, the rest in bulk rows."""
-        batch = self.draw(channel, technique, np.repeat(bases, counts), clock, step_h, hardware)
+        batch = self.draw(channel, technique, np.repeat(bases, counts), step)
         family = channel.pool.column("gpu_hours", batch.root)
         big = batch.gpu_hours >= self.spec.register_min_share * family
         keep = (batch.becomes_base | big) & (batch.end_h < self.world.horizon_h)
         for i in np.flatnonzero(keep):
-            self.register(channel, batch, int(i), hardware)
-        self.aggregate(channel, batch, ~keep, hardware)
+            self.register(channel, batch, int(i), step.hardware)
+        self.aggregate(channel, batch, ~keep, step.hardware)
 
     def draw(
         self,
         channel: Channel,
         technique: str,
         root: IntArray,
-        clock: float,
-        step_h: float,
-        hardware: Hardware,
+        step: Step,
     ) -> Batch:
         """Draw the tokens, compute, timing and fate of `len(root)` derivatives."""
         n = len(root)
         tokens = channel.tokens(technique, root)
         phases, memory_bytes = self.recipe(channel, technique, root, tokens)
-        gpu_hours = self.gpu_hours(channel, technique, phases, hardware)
+        gpu_hours = self.gpu_hours(channel, technique, phases, step.hardware)
         charge = 1.0 + self.spec.experiments_multiple
-        gpus = job_gpus(self.spec, charge * gpu_hours, memory_bytes, hardware)
-        start_h = clock + channel.rng.random(n) * step_h
+        gpus = job_gpus(self.spec, charge * gpu_hours, memory_bytes, step.hardware)
+        start_h = step.clock + channel.rng.random(n) * step.hours
         return Batch(
             technique=technique,
             root=root,
@@ -243,15 +234,13 @@ class Community:
         technique: str,
         bases: IntArray,
         counts: IntArray,
-        clock: float,
-        step_h: float,
-        hardware: Hardware,
+        step: Step,
     ) -> None:
         """Merges and quantizations: counted per family; those that become bases released."""
         n = len(counts)
         promoted = channel.promoted(technique, counts)
         root = np.repeat(bases, promoted)
-        start_h = clock + channel.rng.random(len(root)) * step_h
+        start_h = step.clock + channel.rng.random(len(root)) * step.hours
         batch = Batch(
             technique=technique,
             root=root,
@@ -266,16 +255,16 @@ class Community:
         keep = batch.end_h < self.world.horizon_h
         if isinstance(channel, OpenChannel):
             for i in np.flatnonzero(keep):
-                self.register(channel, batch, int(i), hardware)
+                self.register(channel, batch, int(i), step.hardware)
         late = np.bincount(np.searchsorted(bases, root[~keep]), minlength=n)
         rest = (counts - promoted + late).astype(np.float64)
         some = rest > 0
-        start = clock + channel.rng.random(int(some.sum())) * step_h
+        start = step.clock + channel.rng.random(int(some.sum())) * step.hours
         zeros = np.zeros(len(start))
         rows = np.column_stack(
             (start, start + NEAR_FREE_JOB_HOURS, zeros, zeros, rest[some], zeros)
         )
-        self.keep_rows(channel, bases[some], rows, technique, hardware)
+        self.keep_rows(channel, bases[some], rows, technique, step.hardware)
 
     def private(
         self,
@@ -283,9 +272,7 @@ class Community:
         technique: str,
         bases: IntArray,
         counts: IntArray,
-        clock: float,
-        step_h: float,
-        hardware: Hardware,
+        step: Step,
     ) -> None:
         """Closed models' fine-tuning services: private derivatives, counted per model and step.
 
@@ -297,18 +284,18 @@ class Community:
         bases, counts = bases[some], counts[some]
         tokens = channel.group_tokens(counts)
         phases, memory_bytes = self.recipe(channel, technique, bases, tokens)
-        gpu_hours = self.gpu_hours(channel, technique, phases, hardware)
+        gpu_hours = self.gpu_hours(channel, technique, phases, step.hardware)
         charge = 1.0 + self.spec.experiments_multiple
         z = np.array([min(CLIP_SIGMAS, NormalDist().inv_cdf(c / (c + 1.0))) for c in counts])
         largest = gpu_hours * spec.tokens_median * np.exp(spec.tokens_sigma * z) / tokens
         largest = np.minimum(largest, gpu_hours)
-        span = charge * largest / job_gpus(self.spec, charge * largest, memory_bytes, hardware)
-        start = clock + channel.rng.random(len(counts)) * step_h
+        span = charge * largest / job_gpus(self.spec, charge * largest, memory_bytes, step.hardware)
+        start = step.clock + channel.rng.random(len(counts)) * step.hours
         flop = np.asarray(phases.total_flop, dtype=np.float64)
         rows = np.column_stack(
             (start, start + span, charge * gpu_hours, charge * flop, counts.astype(float), tokens)
         )
-        self.keep_rows(channel, bases, rows, technique, hardware)
+        self.keep_rows(channel, bases, rows, technique, step.hardware)
 
     # --- charging and releasing ----------------------------------------------------------------
 

@@ -34,7 +34,8 @@ import simpy
 
 from simdemand.units import HOURS_PER_DAY, PRETRAINING
 from simdemand.world.demand import DemandMeter
-from simdemand.world.supply.fleet import Fleet, overlap
+from simdemand.world.supply.fleet import Fleet
+from simdemand.world.supply.installed import overlap
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -199,7 +200,7 @@ class Allocator:
         self.hours = hours
         self.done = 0
         self.flows: dict[tuple[str, str], Flow] = {}
-        self.fluid_e = {pool: np.zeros(hours) for pool in fleet.spec.pools}
+        self.fluid_h100e = {pool: np.zeros(hours) for pool in fleet.spec.pools}
         self.used = {key: np.zeros(hours) for key in fleet.calendars}
         self.queues = {r: FluidQueue(fleet.spec.max_delay_hours(r)) for r in fleet.spec.priority}
         self.splits = {r: FifoSplit() for r in fleet.spec.priority}
@@ -224,16 +225,16 @@ class Allocator:
             key: np.maximum(cal.installed[span] - reserved[key], 0.0)
             for key, cal in fleet.calendars.items()
         }
-        free_e = {pool: np.zeros(hi - lo) for pool in fleet.spec.pools}
+        free_h100e = {pool: np.zeros(hi - lo) for pool in fleet.spec.pools}
         for (pool, hw), gpus in free.items():
-            free_e[pool] += gpus * w[hw]
+            free_h100e[pool] += gpus * w[hw]
         share = {
             (pool, hw): np.divide(
-                gpus * w[hw], free_e[pool], out=np.zeros(hi - lo), where=free_e[pool] > 0
+                gpus * w[hw], free_h100e[pool], out=np.zeros(hi - lo), where=free_h100e[pool] > 0
             )
             for (pool, hw), gpus in free.items()
         }
-        fluid_e = {pool: np.zeros(hi - lo) for pool in fleet.spec.pools}
+        fluid_h100e = {pool: np.zeros(hi - lo) for pool in fleet.spec.pools}
         for regime in fleet.spec.priority:
             demand = {
                 hw: d * w[hw]
@@ -242,7 +243,7 @@ class Allocator:
             if not demand:
                 continue
             admitting = [p for p, pool in fleet.spec.pools.items() if regime in pool.regimes]
-            capacity = sum((free_e[p] for p in admitting), np.zeros(hi - lo))
+            capacity = sum((free_h100e[p] for p in admitting), np.zeros(hi - lo))
             total = sum(demand.values(), np.zeros(hi - lo))
             served, lost = self.queues[regime].serve(total, capacity, lo)
             for hw, (run, gone) in self.splits[regime].split(demand, served, lost).items():
@@ -251,14 +252,14 @@ class Allocator:
                 flow.served[lo:hi] += run / w[hw]
                 flow.unmet[lo:hi] += gone / w[hw]
             for pool in admitting:
-                take = np.minimum(served, free_e[pool])
-                free_e[pool] -= take
-                fluid_e[pool] += take
+                take = np.minimum(served, free_h100e[pool])
+                free_h100e[pool] -= take
+                fluid_h100e[pool] += take
                 served = served - take
         for (pool, hw), part in share.items():
-            self.used[(pool, hw)][lo:hi] = reserved[(pool, hw)] + fluid_e[pool] * part / w[hw]
-        for pool, series in fluid_e.items():
-            self.fluid_e[pool][lo:hi] = series
+            self.used[(pool, hw)][lo:hi] = reserved[(pool, hw)] + fluid_h100e[pool] * part / w[hw]
+        for pool, series in fluid_h100e.items():
+            self.fluid_h100e[pool][lo:hi] = series
         self.done = hi
 
     def flow(self, regime: str, hardware: str) -> Flow:
@@ -270,23 +271,19 @@ class Allocator:
 
     def served_so_far(self, regime: str) -> float:
         """H100-equivalent hours of fluid work of `regime` served up to the last served hour."""
-        w = self.fleet.weight
-        return sum(
-            float(f.served[: self.done].sum()) * w[hw]
-            for (r, hw), f in self.flows.items()
-            if r == regime
-        )
+        return self.so_far(regime, "served")
 
     def unmet_so_far(self, regime: str) -> float:
         """H100-equivalent hours of fluid work of `regime` lost up to the last served hour."""
-        w = self.fleet.weight
-        return sum(
-            float(f.unmet[: self.done].sum()) * w[hw]
-            for (r, hw), f in self.flows.items()
-            if r == regime
-        )
+        return self.so_far(regime, "unmet")
 
-    def idle_e(self, pool: str) -> float:
+    def so_far(self, regime: str, part: str) -> float:
+        """One part of a regime's flows (H100-equivalent hours) up to the last served hour."""
+        w = self.fleet.weight
+        flows = [(getattr(f, part), w[hw]) for (r, hw), f in self.flows.items() if r == regime]
+        return sum(float(hours[: self.done].sum()) * weight for hours, weight in flows)
+
+    def idle_h100e(self, pool: str) -> float:
         """H100-equivalent GPUs of `pool` left idle in the last served hour."""
         if self.done == 0:
             return 0.0

@@ -18,38 +18,33 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import simpy
 
 from simdemand.catalog import Catalog
-from simdemand.scenario.fleet import FleetSpec, Growth
+from simdemand.scenario.fleet import FleetSpec
 from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY, TEST_TIME
 from simdemand.world.demand import DemandMeter
+from simdemand.world.supply.installed import (
+    Calendar,
+    Shipment,
+    deliveries,
+    first_window,
+    overlap,
+    sliding_min,
+    weights,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
-# H100-equivalents weigh a GPU by its dense BF16 peak against the H100 SXM's, as Epoch AI's
-# cumulative chip counts do (CALIBRATION.md, Energy).
-REFERENCE_HARDWARE = "H100-SXM"
-QUARTERS_PER_YEAR = 4
-DAYS_PER_QUARTER = DAYS_PER_YEAR / QUARTERS_PER_YEAR
 # Capacity checks allow this much rounding slack, in GPUs.
 SLACK_GPUS = 1e-9
 # A waiting run's next retry is computed with the test-time headroom over this many hours ahead
 # (users charge their test-time a step, a week by default, ahead), with GPUs alone beyond.
 RETRY_LOOKAHEAD_HOURS = 14 * 24
-
-
-@dataclass(frozen=True)
-class Batch:
-    """GPUs of one generation entering service at an hour (hours since the start)."""
-
-    hour: float
-    hardware: str
-    gpus: float
 
 
 @dataclass(frozen=True)
@@ -99,19 +94,6 @@ class Wait:
     start_h: float
 
 
-@dataclass
-class Calendar:
-    """Hourly arrays over [first, last): installed GPUs, GPUs held (whole hours), GPU-hours run."""
-
-    installed: FloatArray
-    held: FloatArray = field(init=False)
-    served: FloatArray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.held = np.zeros_like(self.installed)
-        self.served = np.zeros_like(self.installed)
-
-
 class Fleet:
     """Pools of installed GPUs and the queue of pretraining runs waiting for a cluster."""
 
@@ -130,15 +112,17 @@ class Fleet:
         self.first = meter.first
         self.hours = meter.hours
         self.calendars: dict[tuple[str, str], Calendar] = {}
-        batches = deliveries(spec, catalog, start, float(self.first + self.hours))
+        shipments = deliveries(spec, catalog, start, float(self.first + self.hours))
         for name, pool in spec.pools.items():
-            for batch in batches:
-                self.install(name, Batch(batch.hour, batch.hardware, batch.gpus * pool.share))
+            for shipment in shipments:
+                self.install(
+                    name, Shipment(shipment.hour, shipment.hardware, shipment.gpus * pool.share)
+                )
         self.weight = weights(catalog, list(catalog.names))
-        self.installed_e = {pool: np.zeros(self.hours) for pool in spec.pools}
+        self.installed_h100e = {pool: np.zeros(self.hours) for pool in spec.pools}
         for (name, hw), calendar in self.calendars.items():
-            self.installed_e[name] += calendar.installed * self.weight[hw]
-        self.free_e = {pool: series.copy() for pool, series in self.installed_e.items()}
+            self.installed_h100e[name] += calendar.installed * self.weight[hw]
+        self.free_h100e = {pool: series.copy() for pool, series in self.installed_h100e.items()}
         self.serving = [name for name, pool in spec.pools.items() if TEST_TIME in pool.regimes]
         self.queue: list[Request] = []
         self.waits: list[Wait] = []
@@ -149,14 +133,14 @@ class Fleet:
         """Generations installed in any pool, sorted by name."""
         return sorted({hw for _, hw in self.calendars})
 
-    def install(self, pool: str, batch: Batch) -> None:
-        """Add a batch to its pool's calendar from delivery to retirement."""
-        key = (pool, batch.hardware)
+    def install(self, pool: str, shipment: Shipment) -> None:
+        """Add a shipment to its pool's calendar from delivery to retirement."""
+        key = (pool, shipment.hardware)
         if key not in self.calendars:
             self.calendars[key] = Calendar(np.zeros(self.hours))
         life_h = self.spec.service_life_years * DAYS_PER_YEAR * HOURS_PER_DAY
-        lo, hi = self.index(batch.hour), self.index(batch.hour + life_h)
-        self.calendars[key].installed[lo:hi] += batch.gpus
+        lo, hi = self.index(shipment.hour), self.index(shipment.hour + life_h)
+        self.calendars[key].installed[lo:hi] += shipment.gpus
 
     def index(self, hour: float) -> int:
         """Calendar index of the hour containing `hour`, clipped to the calendar."""
@@ -223,13 +207,13 @@ class Fleet:
         so no earlier hour can fit later. Within `RETRY_LOOKAHEAD_HOURS` the test-time headroom
         counts; beyond, only GPUs (a run of h hours from a whole hour holds at least floor(h))."""
         length = max(math.floor(option.hours), 1)
-        need_e = option.gpus * self.weight[option.hardware]
+        need_h100e = option.gpus * self.weight[option.hardware]
         hi = min(lo + RETRY_LOOKAHEAD_HOURS, self.hours)
         end = min(hi + length, self.hours)
         room = sliding_min(calendar.installed[lo:end] - calendar.held[lo:end], length, hi - lo)
-        free_e = sliding_min(self.free_e[pool][lo:end], length, hi - lo)
+        free_h100e = sliding_min(self.free_h100e[pool][lo:end], length, hi - lo)
         ok = (room + SLACK_GPUS >= option.gpus) & (
-            free_e + SLACK_GPUS - self.headrooms(pool, lo, hi) >= need_e
+            free_h100e + SLACK_GPUS - self.headrooms(pool, lo, hi) >= need_h100e
         )
         found = np.flatnonzero(ok)
         if len(found):
@@ -237,7 +221,7 @@ class Fleet:
         if hi >= self.hours:
             return self.hours
         room_later = calendar.installed[hi:] - calendar.held[hi:] + SLACK_GPUS >= option.gpus
-        ok_later = room_later & (self.free_e[pool][hi:] + SLACK_GPUS >= need_e)
+        ok_later = room_later & (self.free_h100e[pool][hi:] + SLACK_GPUS >= need_h100e)
         return hi + first_window(ok_later, length)
 
     def pools_for(self, request: Request) -> list[str]:
@@ -268,9 +252,9 @@ class Fleet:
         room = float((calendar.installed[lo:hi] - calendar.held[lo:hi]).min()) + SLACK_GPUS
         if room < option.gpus:
             return False
-        need_e = option.gpus * self.weight[option.hardware]
-        room_e = float(self.free_e[pool][lo:hi].min()) + SLACK_GPUS
-        return room_e - self.headroom(pool, now) >= need_e
+        need_h100e = option.gpus * self.weight[option.hardware]
+        room_h100e = float(self.free_h100e[pool][lo:hi].min()) + SLACK_GPUS
+        return room_h100e - self.headroom(pool, now) >= need_h100e
 
     def ever_fits(self, request: Request, option: Option) -> bool:
         """True if some allowed pool ever has that many GPUs of the option's hardware installed."""
@@ -288,10 +272,10 @@ class Fleet:
             return 0.0
         window = self.spec.headroom_hours
         lo, hi = self.index(now - window), self.index(now + window)
-        peak = float(self.meter.regime_e(TEST_TIME)[lo:hi].max(initial=0.0))
+        peak = float(self.meter.regime_h100e(TEST_TIME)[lo:hi].max(initial=0.0))
         at = min(self.index(now), self.hours - 1)
-        total = sum(float(self.installed_e[p][at]) for p in self.serving)
-        return peak * float(self.installed_e[pool][at]) / total if total > 0 else 0.0
+        total = sum(float(self.installed_h100e[p][at]) for p in self.serving)
+        return peak * float(self.installed_h100e[pool][at]) / total if total > 0 else 0.0
 
     def keeps_headroom(self, pool: str) -> bool:
         """True if runs in `pool` must leave room for test-time (it serves it, and comes first)."""
@@ -307,14 +291,14 @@ class Fleet:
         padded = np.concatenate(
             [
                 np.zeros(max(-a, 0)),
-                self.meter.regime_e(TEST_TIME)[max(a, 0) : min(b, self.hours)],
+                self.meter.regime_h100e(TEST_TIME)[max(a, 0) : min(b, self.hours)],
                 np.zeros(max(b - self.hours, 0)),
             ]
         )
         peak = -sliding_min(-padded, before + after, hi - lo)
-        total = sum(self.installed_e[p][lo:hi] for p in self.serving)
+        total = sum(self.installed_h100e[p][lo:hi] for p in self.serving)
         share = np.divide(
-            peak * self.installed_e[pool][lo:hi], total, out=np.zeros(hi - lo), where=total > 0
+            peak * self.installed_h100e[pool][lo:hi], total, out=np.zeros(hi - lo), where=total > 0
         )
         return share
 
@@ -325,44 +309,12 @@ class Fleet:
         lo = self.index(start)
         hi = max(self.index(math.ceil(end)), lo + 1)
         calendar.held[lo:hi] += grant.option.gpus
-        self.free_e[grant.pool][lo:hi] -= grant.option.gpus * self.weight[grant.option.hardware]
+        self.free_h100e[grant.pool][lo:hi] -= grant.option.gpus * self.weight[grant.option.hardware]
         calendar.served += grant.option.gpus * overlap(start, end, self.first, self.hours)
 
     def pending(self) -> list[Wait]:
         """Requests still waiting, as waits that never started."""
         return [wait(r, r.options[0], "", math.nan) for r in self.queue]
-
-
-def sliding_min(values: FloatArray, length: int, count: int) -> FloatArray:
-    """min(values[i : i + length]) for i < count, windows cut at the end of `values`; +inf
-    for an empty window (van Herk / Gil-Werman: block prefix and suffix minima)."""
-    if length <= 0:
-        return np.full(count, np.inf)
-    blocks = -(-(count + length - 1) // length)
-    padded = np.full(blocks * length, np.inf)
-    padded[: min(len(values), len(padded))] = values[: len(padded)]
-    grid = padded.reshape(blocks, length)
-    prefix = np.minimum.accumulate(grid, axis=1).ravel()
-    suffix = np.minimum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
-    shifted = np.concatenate([prefix[length - 1 :], np.full(length - 1, np.inf)])
-    mins: FloatArray = np.minimum(suffix[:count], shifted[:count])
-    return mins
-
-
-def first_window(ok: npt.NDArray[np.bool_], length: int) -> int:
-    """The first index i with `ok` true over [i, i + length) (cut at the end of `ok`), or
-    len(ok) if there is none."""
-    bad = np.concatenate([[0], np.cumsum(~ok)])
-    starts = np.arange(len(ok))
-    ends = np.minimum(starts + length, len(ok))
-    clear = np.flatnonzero(bad[ends] == bad[starts])
-    return int(clear[0]) if len(clear) else len(ok)
-
-
-def weights(catalog: Catalog, names: list[str]) -> dict[str, float]:
-    """H100-equivalents per GPU of each named generation."""
-    reference = catalog[REFERENCE_HARDWARE].bf16_flop_per_s
-    return {name: catalog[name].bf16_flop_per_s / reference for name in names}
 
 
 def wait(request: Request, option: Option, pool: str, start_h: float) -> Wait:
@@ -378,42 +330,3 @@ def wait(request: Request, option: Option, pool: str, start_h: float) -> Wait:
         request.requested_h,
         start_h,
     )
-
-
-def overlap(start: float, end: float, first: int, hours: int) -> FloatArray:
-    """Hours of [start, end) inside each calendar hour [first + i, first + i + 1)."""
-    edges = first + np.arange(hours + 1, dtype=np.float64)
-    inside = np.minimum(edges[1:], end) - np.maximum(edges[:-1], start)
-    hours_in: FloatArray = np.clip(inside, 0.0, 1.0)
-    return hours_in
-
-
-def deliveries(fleet: FleetSpec, catalog: Catalog, start: dt.date, horizon_h: float) -> list[Batch]:
-    """The listed deliveries and the growth law's quarterly ones, as batches."""
-    batches = [
-        Batch((d.date - start).days * HOURS_PER_DAY, d.hardware, float(d.gpus))
-        for d in fleet.deliveries
-    ]
-    if fleet.growth is not None:
-        batches += growth_batches(fleet.growth, catalog, start, horizon_h)
-    return batches
-
-
-def growth_batches(
-    growth: Growth, catalog: Catalog, start: dt.date, horizon_h: float
-) -> list[Batch]:
-    """Quarterly deliveries from `growth.start`, growing by `growth_per_year`, to its end."""
-    stop_h = horizon_h if growth.end is None else (growth.end - start).days * HOURS_PER_DAY
-    begin_h = (growth.start - start).days * HOURS_PER_DAY
-    batches = []
-    k = 0
-    while (hour := begin_h + k * DAYS_PER_QUARTER * HOURS_PER_DAY) < stop_h:
-        day = start + dt.timedelta(hours=hour)
-        if growth.hardware == "newest":
-            hardware = catalog.newest_available(day, growth.lag_days).name
-        else:
-            hardware = growth.hardware
-        gpus = growth.gpus_per_quarter * growth.growth_per_year ** (k / QUARTERS_PER_YEAR)
-        batches.append(Batch(hour, hardware, gpus))
-        k += 1
-    return batches
