@@ -1,0 +1,44 @@
+"""The `scorecard` command: a run's figures beside the published figures they compare with."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simdemand.cli.common import AsJson, fail, out, print_frame
+
+
+def scorecard(
+    run_dir: Annotated[Path, typer.Argument(help="A results folder written by `simdemand run`.")],
+    as_json: AsJson = False,
+) -> None:
+    """Hold a run against published figures: simulated, published, ratio, verdict, source."""
+    from simdemand.calibration.scorecard import frame
+    from simdemand.calibration.scorecard import scorecard as score
+    from simdemand.results.reader import read_run
+
+    try:
+        run = read_run(run_dir)
+    except (OSError, ValueError) as e:
+        raise fail([str(e).splitlines()[0] if str(e) else f"{run_dir}: unreadable run"]) from None
+    table = frame(score(run))
+    if as_json:
+        records = table.to_dict("records")
+        clean = [{k: None if _nan(v) else v for k, v in row.items()} for row in records]
+        typer.echo(json.dumps(clean, indent=2))
+        return
+    shown = table[["figure", "period", "simulated", "published", "unit", "ratio", "verdict"]]
+    print_frame(shown, f"{run.name}: against published figures", left=("figure", "unit", "verdict"))
+    covered = table.loc[table["verdict"] != "not covered"]
+    for row in covered.itertuples(index=False):
+        where = f" <{row.url}>" if isinstance(row.url, str) else ""
+        out.print(f"{row.figure}: {row.source}{where}", markup=False, highlight=False)
+
+
+def _nan(value: object) -> bool:
+    """True for a float NaN (JSON has none)."""
+    return isinstance(value, float) and math.isnan(value)

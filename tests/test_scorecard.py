@@ -1,0 +1,187 @@
+"""The calibration scorecard: its measures on a run built by hand, its verdicts, its data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simdemand.calibration.scorecard import (
+    MEASURES,
+    Figure,
+    Period,
+    judge,
+    published,
+    scorecard,
+)
+from simdemand.results.reader import Run, read_run
+
+UTC = dt.UTC
+
+
+def stamp(*args: int) -> pd.Timestamp:
+    """A UTC timestamp."""
+    return pd.Timestamp(dt.datetime(*args, tzinfo=UTC))
+
+
+def hand_run(fleet: bool = True) -> Run:
+    """Two monthly bins of 2025 (Jan, Feb) in a run of Jan-Feb 2025: test-time on H100s and
+    B200s, a final run and experiments on H100s; two pretrained models and a derivative."""
+    jan, feb = stamp(2025, 1, 1), stamp(2025, 2, 1)
+    timeseries = pd.DataFrame(
+        {
+            "time": [jan, jan, jan, jan, feb],
+            "regime": ["test-time", "test-time", "pretraining", "pretraining", "test-time"],
+            "activity": ["chat", "chat", "final-run", "experiments", "chat"],
+            "hardware": ["H100-SXM", "B200", "H100-SXM", "H100-SXM", "H100-SXM"],
+            "gpu_hours": [744.0, 744.0, 1488.0, 4464.0, 672.0],
+            "tokens": [3.1e9, 0.0, 0.0, 0.0, 2.8e9],
+            "queries": [31e6, 0.0, 0.0, 0.0, 28e6],
+            "cost_usd": [100.0, 100.0, 200.0, 600.0, 0.0],
+            "energy_mwh": [1e6, 0.0, 0.0, 0.0, 0.5e6],
+        }
+    )
+    models = pd.DataFrame(
+        {
+            "model_id": ["a/1", "b/1", "c/d1"],
+            "released": [stamp(2025, 1, 10), stamp(2025, 2, 10), stamp(2025, 2, 11)],
+            "training_flop": [2e25, 5e24, 1e30],
+            "parent_id": [None, None, "a/1"],
+        }
+    )
+    supply = {}
+    if fleet:
+        supply["fleet"] = pd.DataFrame(
+            {
+                "time": [jan, jan, feb, feb],
+                "pool": ["p", "p", "p", "p"],
+                "hardware": ["H100-SXM", "B200", "H100-SXM", "B200"],
+                "installed_gpu_hours": [7440.0, 744.0, 6720.0, 1344.0],
+                "used_gpu_hours": [3720.0, 744.0, 672.0, 0.0],
+                "h100e_per_gpu": [1.0, 2250 / 989, 1.0, 2250 / 989],
+            }
+        )
+        supply["capacity"] = supply["waits"] = pd.DataFrame()
+    manifest = {"name": "hand", "scenario": {"run": {"start": "2025-01-01", "end": "2025-03-01"}}}
+    return Run(Path("hand"), manifest, timeseries, pd.DataFrame(), models, **supply)
+
+
+def figure(measure: str, period: str, value: float = 1.0, kind: str = "equal") -> Figure:
+    """A figure to hold a measure against."""
+    return Figure.model_validate(
+        {
+            "id": measure,
+            "measure": measure,
+            "period": period,
+            "value": value,
+            "unit": "u",
+            "kind": kind,
+            "within": 2.0,
+            "source": "a test of the arithmetic",
+        }
+    )
+
+
+def simulated(measure: str, period: str, run: Run | None = None) -> float | None:
+    """The run's value of one measure over one period."""
+    (row,) = scorecard(run or hand_run(), (figure(measure, period),))
+    return row.simulated
+
+
+def test_measures_by_hand() -> None:
+    """January has 744 hours, February 672."""
+    # Jan: (744 + 744 x 2250/989 + 1488 + 4464) H100e-hours / 744 h = 1 + 2.275 + 2 + 6 = 11.275.
+    assert simulated("demand_h100e", "2025-01") == pytest.approx(9 + 2250 / 989)
+    # The last bin of January: 7440 / 744 h H100s + 744 / 744 h B200s = 10 + 2.275.
+    assert simulated("installed_h100e", "2025-01") == pytest.approx(10 + 2250 / 989)
+    # The last bin of February ends at the run's end: 6720 / 672 h + 2 x 2.275.
+    assert simulated("installed_h100e", "2025-02") == pytest.approx(10 + 2 * 2250 / 989)
+    assert simulated("fleet_utilization", "2025-01") == pytest.approx(4464 / 8184)
+    assert simulated("tokens_per_day", "2025-02") == pytest.approx(1e8)  # 2.8e9 / 28 days
+    assert simulated("queries_per_day", "2025-01") == pytest.approx(1e6)  # 31e6 / 31 days
+    assert simulated("largest_run_flop", "2025-02") == 5e24  # the derivative is not a run
+    assert simulated("runs_over_1e25", "2025-01") == 1.0
+    assert simulated("research_share", "2025-01") == pytest.approx(4464 / 5952)
+    assert simulated("test_time_share_of_spend", "2025-01") == pytest.approx(0.2)
+    assert simulated("spend_usd", "2025-01") == 1000.0
+    assert simulated("energy_twh", "2025-01") == 1.0
+
+
+def test_periods_the_run_does_not_cover_are_not_judged() -> None:
+    """A year the run covers only in part, and supply measures of a run without a fleet."""
+    assert simulated("spend_usd", "2025") is None
+    assert simulated("installed_h100e", "2025-01", hand_run(fleet=False)) is None
+    assert judge(figure("spend_usd", "2025"), None).verdict == "not covered"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "verdict"),
+    [
+        ("equal", 2.0, "consistent"),  # ratio 0.5, the edge of within 2
+        ("equal", 2.1, "low"),
+        ("equal", 0.49, "high"),
+        ("at_least", 2.0, "consistent"),
+        ("at_least", 3.0, "low"),
+        ("at_least", 0.001, "consistent"),
+        ("at_most", 0.5, "consistent"),
+        ("at_most", 0.4, "high"),
+        ("at_most", 1000.0, "consistent"),
+    ],
+)
+def test_verdicts_follow_the_kind_and_the_factor(kind: str, value: float, verdict: str) -> None:
+    """A simulated 1.0 against `value`, within a factor 2."""
+    row = judge(figure("spend_usd", "2025", value, kind), 1.0)
+    assert row.ratio == pytest.approx(1.0 / value)
+    assert row.verdict == verdict
+
+
+def test_published_figures_are_sourced_and_computable() -> None:
+    """Every bundled figure names a measure the scorecard has, a source, and a unit."""
+    figures = published()
+    assert len(figures) >= 10
+    assert {f.measure for f in figures} <= set(MEASURES)
+    assert len({f.id for f in figures}) == len(figures)
+    assert all(f.source and f.unit for f in figures)
+
+
+def test_an_unknown_measure_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown measure 'mystery'"):
+        figure("mystery", "2025")
+
+
+def test_months_and_years_are_whole() -> None:
+    assert Period.parse("2025-12").days == 31
+    assert Period.parse("2024").days == 366
+
+
+def test_the_command_prints_the_scorecard_of_a_run(tmp_path: Path) -> None:
+    """`simdemand scorecard RUN --json`: one record per figure; the covered spend of 2025 is
+    the sum of the run's 2025 cost; a folder that is no run is one line and exit 2."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from simdemand import load_scenario, simulate, write_results
+    from simdemand.cli import app
+
+    here = Path(__file__).parent
+    folder = write_results(
+        simulate(load_scenario(here / "scenarios" / "fleet.toml")), tmp_path / "r"
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, ["scorecard", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["figure"]: r for r in json.loads(result.stdout)}
+    assert len(rows) == len(published())
+    assert {r["verdict"] for r in rows.values()} <= {"consistent", "low", "high", "not covered"}
+    series = pd.read_parquet(folder / "timeseries.parquet")
+    spend = series.loc[series["time"].dt.year == 2025, "cost_usd"].sum()
+    demand = rows["demand-h100e-2025"]
+    assert demand["simulated"] is not None
+    assert rows["openai-spend-2024"]["verdict"] == "not covered"  # the run starts in 2025
+    assert simulated("spend_usd", "2025", read_run(folder)) == pytest.approx(spend)
+    bad = runner.invoke(app, ["scorecard", str(tmp_path)])
+    assert bad.exit_code == 2
+    assert len(bad.stderr.strip().splitlines()) == 1
