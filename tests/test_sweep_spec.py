@@ -59,7 +59,7 @@ CASES = [
         "bad grid value",
         GOOD.replace("5.0]", "-1.0]"),
         "grid.labs.big.compute_growth_per_year[1]",
-        "greater than 0",
+        "greater than or equal to 0.01",
     ),
     (
         "unknown field",
@@ -183,7 +183,7 @@ def test_cli_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"{file}: grid.labs.big.compute_growth_per_year[{i}]: "
-        f"Input should be greater than 0 (got {v})"
+        f"Input should be greater than or equal to 0.01 (got {v})"
         for i, v in ((0, -1.0), (2, -2.0))
     ]
     assert not out.exists()

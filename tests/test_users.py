@@ -457,7 +457,7 @@ BAD = [
     (
         "one sample",
         ("samples = 4", "samples = 1"),
-        "users.people.classes.best_of_n.best_of_n.samples",
+        "users.people.classes.best_of_n.samples",
         "greater than or equal to 2",
     ),
     (
@@ -470,13 +470,13 @@ BAD = [
     (
         "cache above 1",
         ("cached_fraction = 0.8", "cached_fraction = 1.5"),
-        "users.people.classes.agentic.agentic.cached_fraction",
+        "users.people.classes.agentic.cached_fraction",
         "less than or equal to 1",
     ),
     (
         "nan tokens",
         ("output_tokens = 300.0", "output_tokens = nan"),
-        "users.people.classes.agentic.agentic.output_tokens",
+        "users.people.classes.agentic.output_tokens",
         "finite",
     ),
     (
@@ -494,13 +494,13 @@ BAD = [
     (
         "ceiling",
         ("ceiling_users = 1e7", "ceiling_users = 1e5"),
-        "users.people.adoption.logistic",
+        "users.people.adoption",
         "must be below",
     ),
     (
         "cap below start",
         ("output_tokens = 4096.0", "output_tokens = 4096.0\noutput_tokens_max = 100.0"),
-        "users.people.classes.reasoning.reasoning",
+        "users.people.classes.reasoning",
         "must exceed",
     ),
     (

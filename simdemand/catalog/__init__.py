@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
@@ -12,12 +14,40 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simdemand.errors import quoted
+
 Precision = Literal["bf16", "fp8"]
 PRECISIONS: tuple[Precision, ...] = ("bf16", "fp8")
 
-# Strict: a bool or a numeric string is an error, not silently a number.
+# Strict: a bool or a numeric string is an error, not silently a number. Bounds are physical
+# and generous (the catalog's own rows sit well inside them): they catch a typo or a unit slip
+# (1e9 for 1e12), not a bold guess about future hardware.
 Positive = Annotated[float, Field(gt=0, strict=True)]
 PositiveCount = Annotated[int, Field(gt=0, strict=True)]
+# 1 TFLOP/s (P100's FP16 is 21) to 1 EFLOP/s per device (400x a GB200's 2.5 PFLOP/s BF16).
+FlopRate = Annotated[float, Field(ge=1e12, le=1e18, strict=True)]
+# 1 GB (below any training accelerator since 2016) to 100 TB per device (500x a GB200's 186 GB).
+Bytes = Annotated[float, Field(ge=1e9, le=1e14, strict=True)]
+# 10 GB/s to 10 PB/s per device (a GB200 moves 8 TB/s).
+ByteRate = Annotated[float, Field(ge=1e10, le=1e16, strict=True)]
+# Up to 100 kW per device (a GB200 draws 1.2 kW).
+Watts = Annotated[float, Field(gt=0, le=1e5, strict=True)]
+# Up to $10,000 per GPU-hour (the catalog's rows cost $1.5-6.5).
+Price = Annotated[float, Field(gt=0, le=1e4, strict=True)]
+# GPUs per node or NVLink domain: 1 to 100,000 (an NVL72 rack is 72).
+NodeSize = Annotated[int, Field(ge=1, le=100_000, strict=True)]
+# Efficiencies multiply utilization laws that top out at 0.60 (training) and 0.45 (prefill MFU);
+# above 1.6 the implied utilization would pass the peak.
+Efficiency = Annotated[float, Field(gt=0, le=1.6, strict=True)]
+# Availability: the first GPU used for deep learning at scale shipped in the 2000s; 1950-2200 is
+# the window every scenario date lives in (simdemand.scenario.base.Date).
+Available = Annotated[dt.date, Field(ge=dt.date(1950, 1, 1), le=dt.date(2200, 12, 31))]
+ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
+
+
+def normalized(name: str) -> str:
+    """A name as compared: lower case, letters and digits only ('H100 sxm' is 'h100-SXM')."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 class Hardware(BaseModel):
@@ -26,17 +56,19 @@ class Hardware(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
-    bf16_flop_per_s: Positive
-    fp8_flop_per_s: Positive | None = None
-    hbm_bytes: Positive
-    hbm_bytes_per_s: Positive
-    tdp_w: Positive
-    available: dt.date
-    usd_per_gpu_hour: Positive
-    gpus_per_node: PositiveCount = 8
-    training_efficiency: Positive = 1.0
-    serving_efficiency: Positive = 1.0
+    bf16_flop_per_s: FlopRate
+    fp8_flop_per_s: FlopRate | None = None
+    hbm_bytes: Bytes
+    hbm_bytes_per_s: ByteRate
+    tdp_w: Watts
+    available: Available
+    usd_per_gpu_hour: Price
+    gpus_per_node: NodeSize = 8
+    training_efficiency: Efficiency = 1.0
+    serving_efficiency: Efficiency = 1.0
     source: Annotated[str, Field(min_length=1)]
+    # Other names people type for it; matched like the name, ignoring case and punctuation.
+    aliases: tuple[Annotated[str, Field(pattern=ALIAS.pattern, max_length=80)], ...] = ()
 
     def peak_flop_per_s(self, precision: Precision) -> float:
         """Dense peak FLOP/s at `precision`; ValueError if this hardware lacks it."""
@@ -54,23 +86,43 @@ class Catalog:
 
     def __init__(self, entries: Iterable[Hardware]) -> None:
         by_name: dict[str, Hardware] = {}
+        lookup: dict[str, str] = {}
         for hw in entries:
             if hw.name in by_name:
                 raise ValueError(f"hardware '{hw.name}' appears twice in the catalog")
             by_name[hw.name] = hw
+            for alias in (hw.name, *hw.aliases):
+                other = lookup.setdefault(normalized(alias), hw.name)
+                if other != hw.name:
+                    raise ValueError(f"hardware name '{alias}' of {hw.name} also names {other}")
         self._entries = MappingProxyType(dict(sorted(by_name.items())))
+        self._lookup = MappingProxyType(lookup)
 
     def __getitem__(self, name: str) -> Hardware:
-        """The entry called `name`; KeyError naming the known entries otherwise."""
-        try:
-            return self._entries[name]
-        except KeyError:
-            raise KeyError(
-                f"unknown hardware '{name}'; known: {', '.join(self._entries)}"
-            ) from None
+        """The entry called `name` (or an alias of it); KeyError naming the known ones otherwise."""
+        return self._entries[self.resolve(name)]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return isinstance(name, str) and normalized(name) in self._lookup
+
+    def resolve(self, name: str) -> str:
+        """The catalog name of `name`, an entry's name or alias in any case or punctuation;
+        KeyError listing the known names otherwise."""
+        found = self._lookup.get(normalized(name)) if isinstance(name, str) else None
+        if found is None:
+            raise KeyError(self.unknown(name))
+        return found
+
+    def unknown(self, name: object) -> str:
+        """Why `name` is not in the catalog: the names it knows, and the closest one."""
+        text = normalized(str(name))[:80]
+        close = difflib.get_close_matches(text, list(self._lookup), n=1, cutoff=0.8)
+        hint = f" (did you mean {self._lookup[close[0]]}?)" if close else ""
+        known = ", ".join(self._entries)
+        return (
+            f"unknown hardware {quoted(name, 40)}{hint}; known: {known} "
+            "(in any case, or an alias such as H100)"
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
@@ -108,7 +160,8 @@ class Catalog:
         """A new catalog with `raw` merged in: known names take partial overrides, new ones must
         be complete. Raises pydantic.ValidationError on invalid or incomplete entries."""
         entries = dict(self._entries)
-        for name, fields in raw.items():
+        for key, fields in raw.items():
+            name = self.resolve(key) if key in self else key
             if "name" in fields and fields["name"] != name:
                 raise ValueError(f"hardware '{name}': its 'name' field says '{fields['name']}'")
             base = entries[name].model_dump() if name in entries else {}

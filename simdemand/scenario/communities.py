@@ -18,10 +18,25 @@ import numpy.typing as npt
 from pydantic import Field, model_validator
 
 from simdemand.physics import post_training
-from simdemand.scenario.base import Fraction, NonNegativeFloat, PositiveFloat, Share, Strict
+from simdemand.scenario.base import (
+    Date,
+    Days,
+    Fraction,
+    Growth,
+    Params,
+    Share,
+    Sigma,
+    Strict,
+)
 
-Sigma = Annotated[float, Field(ge=0, le=5)]
-Multiple = Annotated[float, Field(ge=1)]
+# Generated per kept token or samples per prompt: 1 to 10,000 (the defaults are 2-64).
+Multiple = Annotated[float, Field(ge=1, le=10_000)]
+# Tokens per derivative, at the median: up to 1e13, a whole pretraining set of 2025.
+DataTokens = Annotated[float, Field(gt=0, le=1e13)]
+# A reward model or verifier up to 100x the policy's size (the defaults are 1).
+SizeRatio = Annotated[float, Field(ge=0, le=100)]
+# Derivatives made per month: up to 1e8, ~5,000x all new LLM derivatives on Hugging Face in 2025.
+MonthlyCount = Annotated[float, Field(ge=0, le=1e8)]
 SHARE_TOLERANCE = 1e-6
 # Token draws are clipped at +3 sigma (~400x the median for sigma = 2): the largest published
 # post-training runs (DeepSeek-R1-Zero's ~3.5e10 rollout tokens) lie within it, and no single
@@ -78,7 +93,7 @@ class Technique(Strict):
     """
 
     share: Share
-    tokens_median: PositiveFloat
+    tokens_median: DataTokens
     tokens_sigma: Sigma = 2.0
 
     def mean_tokens(self) -> float:
@@ -99,21 +114,21 @@ class Lora(Technique):
     """LoRA adapters: training tokens; 4 N FLOP per token."""
 
     share: Share = 0.30  # HF model trees of popular 7-8B bases: adapters ~ a third of children
-    tokens_median: PositiveFloat = 2e7  # Alpaca-scale (52K examples x 3 epochs ~ 2e7 tokens)
+    tokens_median: DataTokens = 2e7  # Alpaca-scale (52K examples x 3 epochs ~ 2e7 tokens)
 
 
 class Sft(Technique):
     """Full fine-tuning (SFT, or offline preference tuning such as DPO): training tokens."""
 
     share: Share = 0.22  # HF "finetunes" ~ a third of children, minus the techniques below
-    tokens_median: PositiveFloat = 5e7  # between Alpaca (2e7) and Vicuna (3e8)
+    tokens_median: DataTokens = 5e7  # between Alpaca (2e7) and Vicuna (3e8)
 
 
 class Distillation(Technique):
     """Offline distillation: tokens written by a stronger teacher, then trained on."""
 
     share: Share = 0.05  # assumption: R1-distill-style students are a small minority of children
-    tokens_median: PositiveFloat = 1e8  # e.g. 50K samples x 2K tokens; DeepSeek-R1's 800K-sample
+    tokens_median: DataTokens = 1e8  # e.g. 50K samples x 2K tokens; DeepSeek-R1's 800K-sample
     # distillation set (~3e9 tokens) sits near +1.7 sigma
 
 
@@ -121,10 +136,10 @@ class Rl(Technique):
     """RLHF / RLAIF / RLVR: rollout tokens; rollouts, reward scoring and policy updates."""
 
     share: Share = 0.025  # assumption: RL on community bases took off with GRPO tooling in 2025
-    tokens_median: PositiveFloat = 3e8  # rollout tokens; sets E[RL] / E[SFT] ~ 17x (Ai2 Olmo 3:
+    tokens_median: DataTokens = 3e8  # rollout tokens; sets E[RL] / E[SFT] ~ 17x (Ai2 Olmo 3:
     # reasoning models cost ~17x more to post-train than instruct models); R1-Zero's 3.5e10
     # rollout tokens sit at +2.4 sigma
-    reward_model_fraction: NonNegativeFloat = 1.0  # reward model the policy's size (Llama 2
+    reward_model_fraction: SizeRatio = 1.0  # reward model the policy's size (Llama 2
     # reward models start from the chat model, Touvron et al. 2023 §3.2.2); 0 = rule-based
 
 
@@ -132,25 +147,25 @@ class BestOfN(Technique):
     """Best-of-n / rejection-sampling fine-tuning: tokens kept (n generated and scored per kept)."""
 
     share: Share = 0.02  # assumption
-    tokens_median: PositiveFloat = 5e7  # as SFT: the kept samples form an SFT set
+    tokens_median: DataTokens = 5e7  # as SFT: the kept samples form an SFT set
     samples_per_prompt: Multiple = 8.0  # assumption: a typical n; Llama 2 explored 1-100
-    reward_model_fraction: NonNegativeFloat = 1.0  # as RL
+    reward_model_fraction: SizeRatio = 1.0  # as RL
 
 
 class Search(Technique):
     """Search (tree / beam exploration): tokens of the paths kept, explored and verified first."""
 
     share: Share = 0.005  # assumption: search-generated data (e.g. MCTS for math) is rare
-    tokens_median: PositiveFloat = 2e7  # assumption
+    tokens_median: DataTokens = 2e7  # assumption
     generated_per_kept_token: Multiple = 64.0  # assumption: beam 8 x 8 candidates per step
-    verifier_fraction: NonNegativeFloat = 1.0  # a process reward model the policy's size
+    verifier_fraction: SizeRatio = 1.0  # a process reward model the policy's size
 
 
 class Synthetic(Technique):
     """Synthetic data: tokens kept after filtering, written by the model itself, then trained on."""
 
     share: Share = 0.03  # assumption
-    tokens_median: PositiveFloat = 5e7  # as SFT
+    tokens_median: DataTokens = 5e7  # as SFT
     generated_per_kept_token: Multiple = 2.0  # assumption: filtering keeps about half
 
 
@@ -204,12 +219,12 @@ class ClosedChannel(Strict):
 
     # OpenAI (Apr 2024, fine-tuning API update): since Aug 2023 "thousands of organizations have
     # trained hundreds of thousands of models" -> ~3e5 / 8 months ~ 30,000 a month.
-    derivatives_per_month: NonNegativeFloat = 30_000.0
-    growth_per_year: PositiveFloat = 1.3  # as the open channel (assumption)
+    derivatives_per_month: MonthlyCount = 30_000.0
+    growth_per_year: Growth = 1.3  # as the open channel (assumption)
     lora_share: Share = 0.9  # assumption: service fine-tunes are adapter-style
     sft_share: Share = 0.0
     rl_share: Share = 0.1  # assumption: reinforcement fine-tuning offered since 2025
-    tokens_median: PositiveFloat = 5e6  # a few thousand examples; service jobs cost ~$100
+    tokens_median: DataTokens = 5e6  # a few thousand examples; service jobs cost ~$100
     tokens_sigma: Sigma = 1.5
     # Provider-run jobs on tuned stacks: ~ the pretraining utilization law at small scale
     # (training.training_utilization, ~0.4 on A100 x 0.85 on Hopper).
@@ -242,14 +257,14 @@ class ClosedChannel(Strict):
 class CommunitySpec(Strict):
     """A community spinning out derivatives of every release, and how it spends compute on them."""
 
-    reference_date: dt.date = dt.date(2025, 1, 1)
+    reference_date: Date = dt.date(2025, 1, 1)
     # Open-weights derivatives made per month, world-wide, at the reference date: Qwen's HF
     # family grew from > 113,000 (mid-2025) to ~180,000 (Jan 2026), ~10,000 a month, about half
     # of all new LLM derivatives (CALIBRATION); 15,000 at the start of 2025.
-    derivatives_per_month: NonNegativeFloat = 15_000.0
+    derivatives_per_month: MonthlyCount = 15_000.0
     # HF's model count doubled yearly in 2023-25 (all kinds of models); LLM derivatives grow
     # more slowly as the field consolidates (assumption).
-    growth_per_year: PositiveFloat = 1.3
+    growth_per_year: Growth = 1.3
     # Popularity: at each step, a base's appeal = exp(popularity_sigma x min(Z, 3)), drawn once
     #   x (params / reference_params)^-size_elasticity
     #   x exp(-(its predicted loss - the best open model's available then) / quality_nats)
@@ -259,11 +274,13 @@ class CommunitySpec(Strict):
     # Calibrated so that popular mid-size bases get 1e4-1e5 derivatives and large MoE bases
     # 1e3-1e4 (CALIBRATION, HF counts per family).
     popularity_sigma: Sigma = 1.5  # HF derivative counts span > 4 decades across bases
-    reference_params: PositiveFloat = 1e10
-    size_elasticity: NonNegativeFloat = 0.8  # smaller bases are cheaper to tune and serve
-    quality_nats: PositiveFloat = 0.03  # appeal e-folds per 0.03 nats of predicted loss
-    decay_months: PositiveFloat = 6.0  # a base's stream fades as successors arrive (assumption)
-    outside_appeal: NonNegativeFloat = 1.0
+    reference_params: Params = 1e10
+    size_elasticity: Annotated[float, Field(ge=0, le=5)] = 0.8  # smaller bases: cheaper to tune
+    # appeal e-folds per 0.03 nats of predicted loss (1e-4 to 100 nats: a loss scale)
+    quality_nats: Annotated[float, Field(ge=1e-4, le=100)] = 0.03
+    # a base's stream fades as successors arrive (assumption); 3 days to a century
+    decay_months: Annotated[float, Field(ge=0.1, le=1200)] = 6.0
+    outside_appeal: Annotated[float, Field(ge=0, le=1e6)] = 1.0
     # Data per derivative: every technique's tokens (its median, hence its whole distribution)
     # hold for a base pretrained on `reference_base_tokens`, and scale as (the base's pretraining
     # tokens / reference_base_tokens)^tokens_elasticity. Fine-tuning sets grew with the
@@ -276,7 +293,7 @@ class CommunitySpec(Strict):
     # tokens, 2 epochs, on a 15T base) sits at +1.5 sigma of the SFT distribution and Alpaca
     # (2e7 tokens on a 1T base) at +0.7 sigma. Closed-channel tokens are not scaled (private
     # service fine-tunes of a few thousand examples).
-    reference_base_tokens: PositiveFloat = 1e13
+    reference_base_tokens: Annotated[float, Field(ge=1e6, le=1e16)] = 1e13
     tokens_elasticity: Annotated[float, Field(ge=0, le=2)] = 1.0
     # Lineage: a derivative may become a base for others (never a quantization); the others
     # attach to such a derivative of the same family instead of the root with probability
@@ -289,7 +306,7 @@ class CommunitySpec(Strict):
     # model released so far with at most this many active parameters. Public teachers stay
     # below it: text-davinci-003 (175B; Alpaca), DeepSeek-R1 (37B active; the R1-distill models,
     # OpenThoughts), Llama 3.1 405B (the largest dense model widely served, the users' cap).
-    max_teacher_active_params: PositiveFloat = 4.05e11
+    max_teacher_active_params: Params = 4.05e11
     # Utilization of post-training jobs (model FLOP / GPU-seconds / dense BF16 peak); sources in
     # simdemand/physics/post_training.py: Alpaca + Vicuna (training), DeepSeek-R1-Zero
     # (rollouts), the serving roofline (offline generation), prefill MFU (scoring).
@@ -305,15 +322,16 @@ class CommunitySpec(Strict):
     # the costly derivatives of teams that sweep (assumption between 0 and Olmo 3's 3); labs'
     # pretraining: 0.5-4 (CALIBRATION). Charged in the derivative's job row before its final
     # run; its models row holds the final run only.
-    experiments_multiple: NonNegativeFloat = 2.0
-    hardware_lag_days: NonNegativeFloat = 365.0  # communities rent the previous generation
+    experiments_multiple: Annotated[float, Field(ge=0, le=100)] = 2.0
+    hardware_lag_days: Days = 365.0  # communities rent the previous generation
     # Jobs get enough GPUs to hold their models, more to finish in about `job_days`, at most
     # `max_job_gpus`: Alpaca took 3 h and Vicuna a day on 8 GPUs; DeepSeek-R1-Zero's RL
     # (~1e5 GPU-hours) took 198 h on 512 H800s; the largest post-training jobs get up to a
     # pretraining-scale cluster (DeepSeek-V3 pretrained on 2,048 H800s).
-    job_days: PositiveFloat = 1.0
-    max_job_gpus: Annotated[int, Field(ge=1)] = 2048
-    step_days: Annotated[float, Field(gt=0, le=31)] = 14.0  # how often counts are drawn
+    job_days: Annotated[float, Field(gt=0, le=365)] = 1.0
+    max_job_gpus: Annotated[int, Field(ge=1, le=100_000_000)] = 2048  # as a lab's cluster
+    # How often counts are drawn: at most once a day (no count series is finer).
+    step_days: Annotated[float, Field(ge=1, le=31)] = 14.0
     # A derivative costing at least this share of its family root's pretraining GPU-hours is a
     # model of its own (as is one that becomes a base); the rest are counted in one job row per
     # family, technique and step. DeepSeek-R1's RL was ~5% of DeepSeek-V3's pretraining; 2%

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from simdemand.scenario.base import Name, NonNegativeFloat, PositiveFloat, Strict, as_tuple
+from simdemand.scenario.base import Date, Days, Name, Strict, as_tuple
+from simdemand.scenario.base import Growth as GrowthFactor
 
 Regime = Literal["pretraining", "post-training", "test-time"]
 REGIMES: tuple[Regime, ...] = ("pretraining", "post-training", "test-time")
@@ -17,26 +17,31 @@ PRIORITIES: tuple[tuple[Regime, Regime, Regime], ...] = (
     ("pretraining", "test-time", "post-training"),
 )
 SHARE_TOLERANCE = 1e-9
+# GPUs in one delivery or one quarter: up to 1e9, ~250x the world's data-centre GPU shipments
+# of 2024 (~4e6).
+Gpus = Annotated[float, Field(gt=0, le=1e9)]
+# Waits and windows in hours: up to ten years.
+Hours = Annotated[float, Field(ge=0, le=87_600)]
 Priority = Annotated[tuple[Regime, Regime, Regime], BeforeValidator(as_tuple)]
 
 
 class Delivery(Strict):
     """GPUs of one generation put into service on a date (dates before the start are history)."""
 
-    date: dt.date
+    date: Date
     hardware: str
-    gpus: Annotated[int, Field(ge=1)]
+    gpus: Annotated[int, Field(ge=1, le=1_000_000_000)]
 
 
 class Growth(Strict):
     """Quarterly deliveries of the newest generation: `gpus` in the first quarter, then x growth."""
 
-    start: dt.date
-    end: dt.date | None = None
-    gpus_per_quarter: PositiveFloat
-    growth_per_year: PositiveFloat = 1.0
+    start: Date
+    end: Date | None = None
+    gpus_per_quarter: Gpus
+    growth_per_year: GrowthFactor = 1.0
     hardware: str = "newest"
-    lag_days: NonNegativeFloat = 0.0
+    lag_days: Days = 0.0
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
@@ -72,11 +77,11 @@ class FleetSpec(Strict):
     growth: Growth | None = None
     pools: dict[Name, PoolSpec]
     priority: Priority = PRIORITIES[0]
-    service_life_years: PositiveFloat = 5.0
-    test_time_max_delay_hours: NonNegativeFloat = 0.0
-    experiments_max_delay_hours: NonNegativeFloat = 720.0
-    post_training_max_delay_hours: NonNegativeFloat = 720.0
-    headroom_hours: PositiveFloat = 24.0
+    service_life_years: Annotated[float, Field(gt=0, le=50)] = 5.0  # hyperscalers: 5-6 years
+    test_time_max_delay_hours: Hours = 0.0
+    experiments_max_delay_hours: Hours = 720.0
+    post_training_max_delay_hours: Hours = 720.0
+    headroom_hours: Annotated[float, Field(gt=0, le=8760)] = 24.0  # up to a year
 
     def max_delay_hours(self, regime: Regime) -> float:
         """How long a regime's fluid work may wait before it is lost."""

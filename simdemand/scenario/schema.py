@@ -8,11 +8,13 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from simdemand.scenario.base import (
-    Fraction,
+    Date,
+    Days,
+    Growth,
     Name,
-    NonNegativeFloat,
-    PositiveFloat,
+    PositiveDays,
     Precision,
+    Sigma,
     Strict,
 )
 from simdemand.scenario.communities import CommunitySpec
@@ -27,8 +29,8 @@ class RunConfig(Strict):
     """What to simulate: the horizon, the seed and the output grid."""
 
     name: Name
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     seed: Annotated[int, Field(ge=0, lt=2**63)]
     resolution: Resolution = "day"
     pue: Annotated[float, Field(ge=1.0, le=3.0)] = 1.2
@@ -50,24 +52,32 @@ class LabArchetype(Strict):
     """A kind of lab (frontier closed, open-weights, academic, ...) and how many there are."""
 
     count: Annotated[int, Field(ge=1, le=1000)] = 1
-    reference_date: dt.date
-    compute_flop_at_reference: PositiveFloat
-    compute_growth_per_year: PositiveFloat
-    compute_sigma: NonNegativeFloat = 0.5
-    runs_per_year: PositiveFloat
-    cluster_gpus_at_reference: Annotated[int, Field(ge=1)]
-    cluster_growth_per_year: PositiveFloat = 1.0
-    min_run_days: PositiveFloat = 14.0
-    max_run_days: PositiveFloat = 120.0
-    tokens_per_param: PositiveFloat = 20.0
-    active_fraction: Fraction = 1.0
+    reference_date: Date
+    # 1e12 FLOP (a second of one GPU) to 1e32 (at a GB200's ~2e12 FLOP/J, 5e19 J: half the
+    # world's yearly electricity); the largest runs of 2025 were ~5e26.
+    compute_flop_at_reference: Annotated[float, Field(ge=1e12, le=1e32)]
+    compute_growth_per_year: Growth
+    compute_sigma: Sigma = 0.5
+    # Up to 1,000 new runs a year per lab (about three a day): no lab trains that many bases.
+    runs_per_year: Annotated[float, Field(gt=0, le=1000)]
+    # Up to 1e8 GPUs in one cluster (the world shipped ~4e6 data-centre GPUs in 2024).
+    cluster_gpus_at_reference: Annotated[int, Field(ge=1, le=100_000_000)]
+    cluster_growth_per_year: Growth = 1.0
+    min_run_days: PositiveDays = 14.0
+    max_run_days: PositiveDays = 120.0
+    # Chinchilla is 20; small open models are over-trained to ~1e4-6e4 (Llama 3 8B: 1,900;
+    # Qwen3 0.6B: 36T tokens, 6e4); 1e6 leaves room, 0.1 is far under-trained.
+    tokens_per_param: Annotated[float, Field(ge=0.1, le=1e6)] = 20.0
+    # MoE active share: DeepSeek-V3 0.055, Kimi K2 0.032; 1e-3 leaves room.
+    active_fraction: Annotated[float, Field(ge=1e-3, le=1)] = 1.0
     hardware: str | None = None
-    hardware_lag_days: NonNegativeFloat = 180.0
+    hardware_lag_days: Days = 180.0
     precision: Precision = "bf16"
-    experiments_multiple: NonNegativeFloat = 1.0
-    experiments_days: PositiveFloat = 90.0
+    # Development compute per final run: ~0.5-4 in the calibration, "10 to 100X" for recipes.
+    experiments_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
+    experiments_days: PositiveDays = 90.0
     open_weights: bool = False
-    release_lag_days: NonNegativeFloat = 30.0
+    release_lag_days: Days = 30.0
 
     @model_validator(mode="after")
     def _run_days_ordered(self) -> Self:

@@ -8,7 +8,6 @@ Defaults name their source; "stylised" marks a shape chosen for plausibility, no
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Annotated, Literal, Self
 
@@ -16,12 +15,18 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from simdemand.physics.serving import DEFAULT_LATENCY_TARGET_S
 from simdemand.scenario.base import (
+    CallTokens,
+    Date,
+    Days,
+    Growth,
     Name,
-    NonNegativeFloat,
-    PositiveFloat,
+    Params,
+    Population,
     Precision,
     Share,
+    Sigma,
     Strict,
+    Weight,
     as_tuple,
 )
 
@@ -57,7 +62,10 @@ DEFAULT_MIGRATION_LAG_DAYS = 30.0
 DEFAULT_HARDWARE_LAG_DAYS = 180.0
 
 
-Profile = Annotated[tuple[NonNegativeFloat, ...], BeforeValidator(as_tuple)]
+Profile = Annotated[tuple[Weight, ...], BeforeValidator(as_tuple)]
+# Adoption rates per year: up to 100. ChatGPT's first two months (1M to 100M users) are a
+# logistic rate of ~30 a year; Bass p and q of consumer durables are 0.03 and 0.38.
+AdoptionRate = Annotated[float, Field(gt=0, le=100)]
 
 
 class TimeZone(Strict):
@@ -70,8 +78,8 @@ class TimeZone(Strict):
 class _Adoption(Strict):
     """Users over time, anchored at the cohort's reference date."""
 
-    users_at_reference: PositiveFloat
-    ceiling_users: PositiveFloat
+    users_at_reference: Population
+    ceiling_users: Population
 
     @model_validator(mode="after")
     def _below_ceiling(self) -> Self:
@@ -88,15 +96,15 @@ class LogisticAdoption(_Adoption):
     """N(t) = K / (1 + (K/N0 - 1) exp(-r t)): early growth ~exp(r) per year, ceiling K."""
 
     curve: Literal["logistic"]
-    rate_per_year: PositiveFloat
+    rate_per_year: AdoptionRate
 
 
 class BassAdoption(_Adoption):
     """Bass diffusion: innovation p and imitation q per year, market m = ceiling_users."""
 
     curve: Literal["bass"]
-    innovation_per_year: PositiveFloat
-    imitation_per_year: NonNegativeFloat
+    innovation_per_year: AdoptionRate
+    imitation_per_year: Annotated[float, Field(ge=0, le=100)]
 
 
 Adoption = Annotated[LogisticAdoption | BassAdoption, Field(discriminator="curve")]
@@ -112,15 +120,15 @@ class _QueryClass(Strict):
 
     share: Share
     share_final: Share | None = None
-    input_tokens: PositiveFloat
-    input_sigma: NonNegativeFloat = DEFAULT_TOKENS_SIGMA
-    input_growth_per_year: PositiveFloat = 1.0
-    input_tokens_max: PositiveFloat | None = None
+    input_tokens: CallTokens
+    input_sigma: Sigma = DEFAULT_TOKENS_SIGMA
+    input_growth_per_year: Growth = 1.0
+    input_tokens_max: CallTokens | None = None
     cached_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    output_tokens: PositiveFloat
-    output_sigma: NonNegativeFloat = DEFAULT_TOKENS_SIGMA
-    output_growth_per_year: PositiveFloat = 1.0
-    output_tokens_max: PositiveFloat | None = None
+    output_tokens: CallTokens
+    output_sigma: Sigma = DEFAULT_TOKENS_SIGMA
+    output_growth_per_year: Growth = 1.0
+    output_tokens_max: CallTokens | None = None
 
     @model_validator(mode="after")
     def _ceilings_above_start(self) -> Self:
@@ -169,7 +177,7 @@ class AgenticClass(_QueryClass):
 
     kind: Literal["agentic"]
     steps: Annotated[int, Field(ge=1, le=10_000)]
-    tool_tokens: NonNegativeFloat = 0.0
+    tool_tokens: Annotated[float, Field(ge=0, le=1e8)] = 0.0
 
 
 QueryClass = Annotated[
@@ -182,8 +190,8 @@ class ServedModel(Strict):
     """A model given by size, used before any release qualifies or when no labs exist."""
 
     model_id: Name = DEFAULT_INITIAL_MODEL_ID
-    params: PositiveFloat = DEFAULT_INITIAL_PARAMS
-    active_params: PositiveFloat = DEFAULT_INITIAL_ACTIVE_PARAMS
+    params: Params = DEFAULT_INITIAL_PARAMS
+    active_params: Params = DEFAULT_INITIAL_ACTIVE_PARAMS
 
     @model_validator(mode="after")
     def _active_within_total(self) -> Self:
@@ -204,31 +212,34 @@ class Serving(Strict):
     """
 
     policy: Literal["frontier", "open", "fixed"] = "frontier"
-    migration_lag_days: NonNegativeFloat = DEFAULT_MIGRATION_LAG_DAYS
-    max_active_params: PositiveFloat | None = None
+    migration_lag_days: Days = DEFAULT_MIGRATION_LAG_DAYS
+    max_active_params: Params | None = None
     initial_model: ServedModel = ServedModel()
     precision: Precision = "fp8"
-    hardware_lag_days: NonNegativeFloat = DEFAULT_HARDWARE_LAG_DAYS
+    hardware_lag_days: Days = DEFAULT_HARDWARE_LAG_DAYS
     # 50 ms per output token: simdemand.serving.DEFAULT_LATENCY_TARGET_S (between MLPerf v5.0's
-    # Llama-2-70B interactive 40 ms and server 200 ms limits).
-    latency_target_s: PositiveFloat = DEFAULT_LATENCY_TARGET_S
+    # Llama-2-70B interactive 40 ms and server 200 ms limits); 0.1 ms to an hour (offline
+    # batches, no latency bound).
+    latency_target_s: Annotated[float, Field(ge=1e-4, le=3600)] = DEFAULT_LATENCY_TARGET_S
 
 
 class CohortSpec(Strict):
     """A user cohort: population, usage, daily and weekly cycles, class mix and serving."""
 
-    reference_date: dt.date
+    reference_date: Date
     adoption: Adoption
-    queries_per_user_per_day: PositiveFloat
-    queries_growth_per_year: PositiveFloat = 1.0
-    day_sigma: NonNegativeFloat = 0.0
+    # Up to 1e5 a day, one query a second around the clock (ChatGPT: ~3 a day per weekly user).
+    queries_per_user_per_day: Annotated[float, Field(gt=0, le=1e5)]
+    queries_growth_per_year: Growth = 1.0
+    # A day's volume varies by tens of percent; 2 puts +3 sd at e^6 = 400x the mean day.
+    day_sigma: Annotated[float, Field(ge=0, le=2)] = 0.0
     daily_profile: Profile = DEFAULT_DAILY_PROFILE
     weekly_profile: Profile = DEFAULT_WEEKLY_PROFILE
     timezones: Annotated[tuple[TimeZone, ...], BeforeValidator(as_tuple)] = (
         TimeZone(utc_offset_h=0.0, share=1.0),
     )
     classes: dict[Name, QueryClass]
-    mix_final_date: dt.date | None = None
+    mix_final_date: Date | None = None
     serving: Serving = Serving()
     step_days: Annotated[int, Field(ge=1, le=28)] = 7
 
