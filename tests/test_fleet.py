@@ -344,21 +344,21 @@ def test_supply_tables_carry_each_generations_h100_weight(fleet_run: Results) ->
 
 
 def test_agents_read_served_and_unmet_work_as_the_run_goes() -> None:
-    """Supply runs inside the world: at hour 1,000.5 the allocator has served every whole day
-    so far (984 hours), and what it reports then is what the finished run's flows hold for
+    """Supply runs inside the world: at hour 1,000.5 the allocator has served every whole week
+    so far (840 hours), and what it reports then is what the finished run's flows hold for
     those hours; idle capacity is never negative nor above the pool's installed GPUs."""
     world = build_world(load_scenario(FLEET))
     allocator = world.allocator
     assert allocator is not None
     assert world.fleet is not None
     world.env.run(until=1000.5)
-    assert allocator.done == 984
+    assert allocator.done == 840
     served = {r: allocator.served_so_far(r) for r in (TEST_TIME, POST_TRAINING)}
     unmet = {r: allocator.unmet_so_far(r) for r in (TEST_TIME, POST_TRAINING)}
     assert served[TEST_TIME] > 0
     for pool in world.fleet.spec.pools:
         installed = sum(
-            float(cal.installed[984 - 1 - world.fleet.first]) * world.fleet.weight[hw]
+            float(cal.installed[840 - 1 - world.fleet.first]) * world.fleet.weight[hw]
             for (p, hw), cal in world.fleet.calendars.items()
             if p == pool
         )
@@ -368,8 +368,8 @@ def test_agents_read_served_and_unmet_work_as_the_run_goes() -> None:
     w = world.fleet.weight
     for regime in (TEST_TIME, POST_TRAINING):
         done = [(f, w[hw]) for (r, hw), f in flows.items() if r == regime]
-        assert served[regime] == pytest.approx(sum(f.served[:984].sum() * x for f, x in done))
-        assert unmet[regime] == pytest.approx(sum(f.unmet[:984].sum() * x for f, x in done))
+        assert served[regime] == pytest.approx(sum(f.served[:840].sum() * x for f, x in done))
+        assert unmet[regime] == pytest.approx(sum(f.unmet[:840].sum() * x for f, x in done))
 
 
 # --- invariants of a run ----------------------------------------------------------------------

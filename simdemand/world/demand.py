@@ -61,12 +61,25 @@ class DemandMeter:
         if not keep.any():
             return
         kept = gpu_hours[keep] * (end - start)[keep] / (end_h - start_h)[keep]
+        if len(kept) == 1:
+            self.add_one(regime, hardware, float(start[keep][0]), float(end[keep][0]), kept[0])
+            return
         edges = np.arange(self.hours + 1, dtype=np.float64) + lo_h
         row, bins, share = split(start[keep], end[keep], edges)
         lo, hi = int(bins.min()), int(bins.max()) + 1
         summed = np.bincount(bins - lo, weights=kept[row] * share, minlength=hi - lo)
         hourly: FloatArray = np.asarray(summed, dtype=np.float64)
         self.add(regime, hardware, lo, hi, hourly)
+
+    def add_one(
+        self, regime: str, hardware: str, start_h: float, end_h: float, gpu_hours: float
+    ) -> None:
+        """Add one interval inside the calendar, spread evenly and split at whole hours."""
+        lo, hi = math.floor(start_h), math.ceil(end_h)
+        edges = np.arange(lo, hi + 1, dtype=np.float64)
+        inside = np.minimum(edges[1:], end_h) - np.maximum(edges[:-1], start_h)
+        share: FloatArray = inside / (end_h - start_h)
+        self.add(regime, hardware, lo - self.first, hi - self.first, gpu_hours * share)
 
     def add(self, regime: str, hardware: str, lo: int, hi: int, gpu_hours: FloatArray) -> None:
         """Add GPU-hours to calendar indices [lo, hi) of one regime and hardware."""

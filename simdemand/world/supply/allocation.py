@@ -15,7 +15,7 @@ unmet + queued after`` in every hour, and ``served + unmet = demanded`` over the
 every hour where nothing waits. The first hour's demand includes work carried in from the
 warm-up.
 
-The :class:`Allocator` is a SimPy process: once a day it serves the hours just past from the
+The :class:`Allocator` is a SimPy process: once a week it serves the hours just past from the
 demand the ledger's meter recorded and what the reservations left, so agents can read served
 and unmet work and free capacity so far. Queues and the split of their departures among
 generations keep their state from one day to the next.
@@ -43,8 +43,9 @@ FloatArray = npt.NDArray[np.float64]
 ROUNDING_SHARE = 1e-9
 
 
-# The allocator serves the hours just past once per this many hours.
-STEP_HOURS = int(HOURS_PER_DAY)
+# The allocator serves the hours just past once per this many hours (a week: what agents can
+# read of served and unmet work is at most this old; the hours are served one by one).
+STEP_HOURS = 7 * int(HOURS_PER_DAY)
 
 
 @dataclass
@@ -189,7 +190,7 @@ class FifoSplit:
 
 class Allocator:
     """Serves test-time, experiments and post-training from what the reservations leave, in
-    the scenario's priority order, each pool in turn, once a day during the run."""
+    the scenario's priority order, each pool in turn, once a week during the run."""
 
     def __init__(
         self, env: simpy.Environment, fleet: Fleet, meter: DemandMeter, hours: int
@@ -207,7 +208,7 @@ class Allocator:
         env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, None, None]:
-        """Each day, serve the hours that have just passed."""
+        """Each week, serve the hours that have just passed."""
         if self.env.now < 0:
             yield self.env.timeout(-self.env.now)
         while self.done < self.hours:
