@@ -1,0 +1,452 @@
+"""The parts of the documentation that are generated from the code, so they cannot drift.
+
+Each generator returns Markdown (or writes images) from the package itself: the output tables
+from the Arrow schemas and their `unit` metadata, the command line reference from the typer app,
+the API pages from the layers of the import contract, the hardware table from the catalog, the
+gallery from fresh runs. `gen_pages.py` calls them during `mkdocs build`; `tests/test_docs.py`
+checks them without building the site. A page in docs/ asks for one with a marker line
+`<!-- docgen: NAME -->`.
+
+Run as a script to redraw the README's pictures: `python docs/docgen.py readme-images`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+MARKER = re.compile(r"^<!-- docgen: ([a-z-]+) -->$", re.MULTILINE)
+
+# --- outputs ----------------------------------------------------------------------------------
+
+# Each table of a run folder: the module that holds its Arrow schema, what one row is, and when
+# it is written. The schema constant is the table's name in capitals.
+TABLES: dict[str, tuple[str, str]] = {
+    "timeseries": (
+        "simdemand.results.tables",
+        "time bin × regime × agent × activity × hardware; every run",
+    ),
+    "jobs": ("simdemand.results.tables", "interval charged to the ledger; every run"),
+    "models": ("simdemand.results.tables", "released model; every run"),
+    "capacity": (
+        "simdemand.results.supply",
+        "time bin × regime × hardware; runs with a `[fleet]`",
+    ),
+    "fleet": ("simdemand.results.supply", "time bin × pool × hardware; runs with a `[fleet]`"),
+    "waits": (
+        "simdemand.results.supply",
+        "pretraining final run that reserved a cluster; runs with a `[fleet]`",
+    ),
+}
+
+# What each column means, by column name; `TABLE.column` keys say what differs in one table.
+# The unit is not repeated here: it comes from the field's metadata.
+COLUMNS: dict[str, str] = {
+    "time": "start of the output bin",
+    "regime": "`pretraining`, `post-training` or `test-time`",
+    "agent": "the lab (`ARCHETYPE-k`), community or user cohort that charged the work",
+    "activity": "`experiments` or `final-run` (pretraining); the technique (post-training: "
+    "`lora`, `sft`, `distillation`, `rl`, …); the query class (test-time: `chat`, `reasoning`, "
+    "`best_of_n`, `search`, `agentic`)",
+    "hardware": "catalog name of the GPU generation",
+    "gpu_hours": "GPU time charged",
+    "flop": "model FLOP computed",
+    "energy_mwh": "facility energy of the GPUs: GPU-hours × TDP × PUE",
+    "cost_usd": "rental cost at the catalog's price per GPU-hour",
+    "queries": "queries served (test-time rows; 0 elsewhere)",
+    "tokens": "tokens processed, input (cached included) + output (test-time rows; 0 elsewhere)",
+    "derivatives": "derivative models the row stands for (post-training rows; 0 elsewhere)",
+    "job_id": "row number, in the order the intervals were charged",
+    "model_id": "the model trained, post-trained or served; derivatives charged in bulk per "
+    "family, technique and step are `BASE~TECHNIQUE`",
+    "start": "start of the interval",
+    "end": "end of the interval (clipped to the horizon)",
+    "gpus": "mean GPUs busy over the interval",
+    "models.model_id": "the model's id",
+    "models.lab": "the lab or community that released it",
+    "models.released": "release time",
+    "models.params": "total parameters",
+    "models.active_params": "parameters active per token (MoE; = `params` when dense)",
+    "models.tokens": "training tokens of the final run",
+    "models.training_flop": "compute of the final run",
+    "models.open_weights": "released with open weights",
+    "models.parent_id": "the model it was derived from; null for a pretrained base",
+    "models.technique": "`pretraining` for a base, else the post-training technique",
+    "models.hardware": "GPU generation of the final run",
+    "models.gpu_hours": "GPU time of the final run",
+    "models.predicted_loss": "Chinchilla L(N, D) of the pretraining",
+    "capacity.demanded_gpu_hours": "what the regime wanted in the bin (what an unconstrained "
+    "run charges there; final runs at their planned times), in GPU-hours of the generation "
+    "the work asked for",
+    "capacity.served_gpu_hours": "what ran",
+    "capacity.unmet_gpu_hours": "what was lost (waited longer than its maximum delay)",
+    "capacity.queued_gpu_hours": "what still waits at the bin's end",
+    "h100e_per_gpu": "the generation's weight in H100-equivalents (dense BF16 peak over the "
+    "H100's), so readers need no catalog",
+    "fleet.pool": "the pool (`[fleet.pools.NAME]`)",
+    "fleet.installed_gpu_hours": "GPU-hours installed and in service",
+    "fleet.used_gpu_hours": "GPU-hours busy (reservations and fluid work)",
+    "fleet.utilization": "used / installed",
+    "fleet.installed_mw": "mean power of the installed GPUs over the bin",
+    "fleet.power_mw": "mean power of the busy GPUs over the bin",
+    "fleet.energy_mwh": "facility energy of the busy GPUs",
+    "fleet.cost_usd": "rental cost of the busy GPU-hours",
+    "waits.agent": "the lab",
+    "waits.model_id": "the model the run trains",
+    "waits.activity": "`final-run`",
+    "waits.hardware": "the generation reserved (or last asked for)",
+    "waits.pool": "the pool it started in; null if it never started",
+    "waits.gpus": "the cluster size asked for",
+    "waits.requested": "when the run asked for its cluster (its planned start)",
+    "waits.started": "when it started; null if it never did",
+    "waits.wait_hours": "started − requested",
+}
+
+
+def schema_of(table: str) -> pa.Schema:
+    """The Arrow schema of a run folder's table, from the module that builds it."""
+    module_name, _ = TABLES[table]
+    schema = getattr(importlib.import_module(module_name), table.upper())
+    if not isinstance(schema, pa.Schema):
+        raise TypeError(f"{module_name}.{table.upper()} is not an Arrow schema")
+    return schema
+
+
+def unit_of(field: pa.Field) -> str:
+    """The unit in a field's metadata, or an empty string."""
+    meta: dict[bytes, bytes] = field.metadata or {}
+    return meta.get(b"unit", b"").decode()
+
+
+def column_doc(table: str, column: str) -> str:
+    """What a column means: the table's own description, else the shared one."""
+    doc = COLUMNS.get(f"{table}.{column}", COLUMNS.get(column))
+    if doc is None:
+        raise KeyError(
+            f"docs/docgen.py: column {table}.{column} has no description; add one to COLUMNS"
+        )
+    return doc
+
+
+def type_name(kind: pa.DataType) -> str:
+    """An Arrow type as a reader writes it."""
+    if pa.types.is_timestamp(kind):
+        return f"timestamp[{kind.unit}, {kind.tz}]"
+    return str(kind)
+
+
+def outputs_tables() -> str:
+    """A section per table of a run folder: every column with its type, unit and meaning."""
+    lines: list[str] = []
+    for table, (module_name, rows) in TABLES.items():
+        schema = schema_of(table)
+        lines += [
+            f"### `{table}.parquet`",
+            "",
+            f"One row per {rows}. Schema: `{module_name}.{table.upper()}`.",
+            "",
+            "| column | type | unit | meaning |",
+            "|---|---|---|---|",
+        ]
+        for field in schema:
+            meaning = column_doc(table, field.name)
+            if field.nullable:
+                meaning += " (nullable)"
+            unit = unit_of(field) or "—"
+            lines.append(f"| `{field.name}` | {type_name(field.type)} | {unit} | {meaning} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def cli_reference() -> str:
+    """Every command, argument and option of `simdemand`, from typer's own docs generator."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "typer",
+            "simdemand.cli.app",
+            "utils",
+            "docs",
+            "--name",
+            "simdemand",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    text = done.stdout.strip()
+    # typer writes `# simdemand` then `## simdemand CMD`: one level down, under the page's title.
+    text = re.sub(r"^(#+) ", lambda m: "#" + m.group(1) + " ", text, flags=re.MULTILINE)
+    return text + "\n"
+
+
+# --- Python API -------------------------------------------------------------------------------
+
+
+def layers() -> list[list[str]]:
+    """The packages of the import contract in pyproject.toml, top layer first."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = [c for c in project["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    return [[name.strip() for name in layer.split("|")] for layer in contract["layers"]]
+
+
+def api_packages() -> list[str]:
+    """The documented modules and packages, bottom layer first (the order of the data flow)."""
+    return [name for layer in reversed(layers()) for name in layer]
+
+
+def submodules(name: str) -> Iterator[str]:
+    """A module's submodules, depth first, in name order (none for a plain module)."""
+    module = importlib.import_module(name)
+    for info in sorted(pkgutil.iter_modules(getattr(module, "__path__", [])), key=lambda i: i.name):
+        full = f"{name}.{info.name}"
+        yield full
+        if info.ispkg:
+            yield from submodules(full)
+
+
+def api_page(name: str) -> str:
+    """The reference page of one package (its docstring, then each submodule) or module."""
+    parts = [f"# `{name}`", ""]
+    subs = list(submodules(name))
+    if not subs:
+        return "\n".join(
+            [*parts, f"::: {name}", "    options:", "      show_root_heading: false", ""]
+        )
+    parts += [
+        f"::: {name}",
+        "    options:",
+        "      show_root_heading: false",
+        "      members: false",
+        "",
+    ]
+    for sub in subs:
+        parts += [f"::: {sub}", ""]
+    return "\n".join(parts)
+
+
+def api_index() -> str:
+    """The API overview: the package's own API, then one line per layer of the data flow."""
+    lines = [
+        "# Python API",
+        "",
+        "Everything the command line does is a function of the package. The top level holds "
+        "the calls of a run:",
+        "",
+        "::: simdemand",
+        "    options:",
+        "      show_root_heading: false",
+        "      members: [load_scenario, simulate, write_results, read_run, Run, Results]",
+        "",
+        "## The layers",
+        "",
+        "Pages follow the data flow, bottom layer first; a module imports only from the layers "
+        "below its own (the import contract in `pyproject.toml`, checked by `lint-imports`).",
+        "",
+        "| layer | packages |",
+        "|---|---|",
+    ]
+    for depth, layer in enumerate(reversed(layers()), start=1):
+        links = ", ".join(f"[`{name}`]({name}.md)" for name in layer)
+        lines.append(f"| {depth} | {links} |")
+    return "\n".join(lines) + "\n"
+
+
+# --- calibration ------------------------------------------------------------------------------
+
+
+def hardware_table() -> str:
+    """The bundled catalog: every figure of every accelerator, with its source."""
+    from simdemand.catalog import load_catalog
+
+    catalog = load_catalog()
+    lines = [
+        "| name | BF16 dense FLOP/s | FP8 dense FLOP/s | HBM B | HBM B/s | TDP W | available "
+        "| USD per GPU-hour | GPUs per node | training eff. | serving eff. |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in catalog:
+        hw = catalog[name]
+        fp8 = f"{hw.fp8_flop_per_s:.4g}" if hw.fp8_flop_per_s is not None else "—"
+        lines.append(
+            f"| `{name}` | {hw.bf16_flop_per_s:.4g} | {fp8} | {hw.hbm_bytes:.3g} | "
+            f"{hw.hbm_bytes_per_s:.4g} | {hw.tdp_w:g} | {hw.available} | "
+            f"{hw.usd_per_gpu_hour:g} | {hw.gpus_per_node} | {hw.training_efficiency:g} | "
+            f"{hw.serving_efficiency:g} |"
+        )
+    lines.append("")
+    for name in catalog:
+        source = " ".join(catalog[name].source.split())
+        lines += [f"**`{name}`**: {source}", ""]
+    return "\n".join(lines)
+
+
+def published_figures() -> str:
+    """The figures `simdemand scorecard` holds a run against, from their data file."""
+    from simdemand.calibration.scorecard import published
+
+    reading = {"equal": "same thing", "at_least": "a part: run ≥", "at_most": "a bound: run ≤"}
+    lines = [
+        "| id | measure | period | value | unit | read as | within | source |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for figure in published():
+        source = " ".join(figure.source.split()).replace("|", "/")
+        if figure.url:
+            source += f" ([link]({figure.url}))"
+        if figure.note:
+            source += f". *{' '.join(figure.note.split()).replace('|', '/')}*"
+        lines.append(
+            f"| `{figure.id}` | `{figure.measure}` | {figure.period} | {figure.value:.3g} | "
+            f"{figure.unit} | {reading[figure.kind]} | ×{figure.within:g} | {source} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --- gallery ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One figure of the gallery: the `simdemand plot` kind, the run it is drawn from, what it
+    shows."""
+
+    kind: str
+    run: str
+    caption: str
+
+
+# The runs of the gallery: a scenario file and its `--set` overrides.
+RUNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "baseline": ("scenarios/baseline.toml", ()),
+    "baseline-hourly": (
+        "scenarios/baseline.toml",
+        ("run.name=baseline-hourly", "run.resolution=hour", "run.end=2025-02-01"),
+    ),
+    "fleet": ("scenarios/fleet.toml", ()),
+}
+GALLERY = (
+    Shot("regimes", "baseline", "GPU-hours, energy (MWh) and cost (USD) per month, by regime."),
+    Shot("growth", "baseline", "Each regime and the total on a log scale, with growth per year."),
+    Shot("cumulative", "baseline", "Cumulative demand by regime."),
+    Shot("hardware", "baseline", "GPU-hours by GPU generation."),
+    Shot(
+        "daily",
+        "baseline-hourly",
+        "Hourly demand and the daily cycle (January 2025 at hourly bins).",
+    ),
+    Shot("models", "baseline", "Pretraining compute of released models against Epoch AI's data."),
+    Shot(
+        "ecosystem",
+        "baseline",
+        "Derivatives per open base, and each base's post-training against its pretraining "
+        "(the seed's ~30x).",
+    ),
+    Shot(
+        "queries",
+        "baseline",
+        "Compute per query class against a single pass (the seed's ~100x).",
+    ),
+    Shot(
+        "supply",
+        "fleet",
+        "The fleet run: demand against installed capacity (H100-equivalents) and the unmet "
+        "share by regime.",
+    ),
+)
+# The README's pictures: small copies of three of them, committed in docs/img/.
+README_KINDS = ("regimes", "supply", "queries")
+
+
+def draw(shots: tuple[Shot, ...], out: Path, dpi: int) -> dict[str, Path]:
+    """Simulate the runs the shots need, draw each shot as `out/<kind>.png`; the paths by kind."""
+    from simdemand import load_scenario, plots, read_run, simulate, write_results
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run_name in dict.fromkeys(shot.run for shot in shots):
+            scenario_file, overrides = RUNS[run_name]
+            scenario = load_scenario(ROOT / scenario_file, list(overrides))
+            run = read_run(write_results(simulate(scenario), Path(tmp) / run_name))
+            for shot in (s for s in shots if s.run == run_name):
+                reason = plots.missing_data(run, shot.kind)
+                if reason is not None:
+                    raise ValueError(f"gallery: run {run_name} cannot show {shot.kind}: {reason}")
+                fig = plots.run_figure(run, shot.kind)
+                paths[shot.kind] = out / f"{shot.kind}.png"
+                fig.savefig(paths[shot.kind], dpi=dpi)
+    return paths
+
+
+def gallery_page(image_dir: str) -> str:
+    """The gallery's Markdown: a section per figure, with how to draw it yourself."""
+    lines: list[str] = []
+    for shot in GALLERY:
+        scenario_file, overrides = RUNS[shot.run]
+        sets = "".join(f" --set {o}" for o in overrides if not o.startswith("run.name="))
+        lines += [
+            f"## `{shot.kind}`",
+            "",
+            shot.caption,
+            "",
+            f"![{shot.kind}]({image_dir}/{shot.kind}.png)",
+            "",
+            "```bash",
+            f"simdemand run {scenario_file} --out runs/{shot.run}{sets}",
+            f"simdemand plot runs/{shot.run} --kind {shot.kind}",
+            "```",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+GENERATORS: dict[str, Callable[[], str]] = {
+    "outputs": outputs_tables,
+    "cli": cli_reference,
+    "hardware": hardware_table,
+    "published": published_figures,
+    "gallery": lambda: gallery_page("gallery"),
+}
+
+
+def markers(text: str) -> list[str]:
+    """The generators a page asks for, in order."""
+    return MARKER.findall(text)
+
+
+def fill(text: str, generated: dict[str, str]) -> str:
+    """A page with each marker line replaced by what its generator wrote."""
+    return MARKER.sub(lambda m: generated[m.group(1)].rstrip("\n"), text)
+
+
+def readme_images(out: Path = DOCS / "img", dpi: int = 60) -> None:
+    """Redraw the README's pictures, small (each well under 150 KB)."""
+    shots = tuple(shot for shot in GALLERY if shot.kind in README_KINDS)
+    for kind, path in draw(shots, out, dpi).items():
+        print(f"{kind}: {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["readme-images"]:
+        sys.exit("usage: python docs/docgen.py readme-images")
+    readme_images()
