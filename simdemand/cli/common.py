@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -21,8 +23,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from simdemand.errors import InputError
-from simdemand.scenario import Scenario, load_scenario, scenario_catalog
+from simdemand.errors import LINE_CHARS, InputError, OutputError, shorten
+from simdemand.scenario import Scenario, load_scenario
+from simdemand.scenario.workload import DEFAULT_MAX_WORK, Workload, check_workload
 
 # Piped or redirected output gets room for whole tables instead of rich's 80-column default.
 PIPED_WIDTH = 200
@@ -35,24 +38,78 @@ Overrides = Annotated[
     typer.Option("--set", help="Override a field: dotted.path=value (repeatable)."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+MaxWork = Annotated[
+    float,
+    typer.Option(
+        "--max-work",
+        help="Refuse a run estimated to hold more table rows and simulation events than this "
+        f"(about {DEFAULT_MAX_WORK:.0e} is 6 GB of memory).",
+    ),
+]
 Update = Callable[[float, float], None]
+P = ParamSpec("P")
+R = TypeVar("R")
+# Set by the app's --debug option: internal errors show their traceback.
+DEBUG = {"on": False}
 
 
 def fail(lines: list[str], code: int = 2) -> typer.Exit:
-    """Print error lines to stderr and return the Exit to raise."""
+    """Print error lines to stderr, each on one line and cut if long; return the Exit to raise."""
     for line in lines:
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
+        text = shorten(line, 2 * LINE_CHARS)
+        err.print(text, markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
-def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
-    """Load a scenario, or print its errors and exit with status 2."""
+def first_line(error: BaseException, otherwise: str) -> str:
+    """The first line of an error's message, or `otherwise` if it has none."""
+    text = str(error)
+    return text.splitlines()[0] if text.strip() else otherwise
+
+
+def guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """Run a command so that every failure is one line: bad input exits 2, anything else is an
+    internal error that exits 1 (with its traceback under `simdemand --debug`)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        """The command, its failures turned into one-line errors."""
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except InputError as e:
+            raise fail(e.lines()) from None
+        except (OutputError, FileExistsError) as e:
+            raise fail([str(e)]) from None
+        except Exception as e:
+            if DEBUG["on"]:
+                raise
+            name = type(e).__name__
+            raise fail(
+                [
+                    f"simdemand: internal error ({name}: {shorten(e, 200)}); "
+                    "run `simdemand --debug ...` for the traceback"
+                ],
+                code=1,
+            ) from None
+
+    return wrapper
+
+
+def load_or_exit(
+    path: Path, overrides: list[str], max_work: float = DEFAULT_MAX_WORK
+) -> tuple[Scenario, Workload]:
+    """Load a scenario and estimate its work (refused over `max_work`), or print its errors and
+    exit with status 2."""
+    if not max_work > 0:
+        raise fail([f"--max-work must be a number > 0 (inf for no limit), got {max_work}"])
     try:
         scenario = load_scenario(path, overrides)
-        scenario_catalog(scenario, str(path))
+        load = check_workload(scenario, str(path), max_work)
     except InputError as e:
         raise fail(e.lines()) from None
-    return scenario
+    return scenario, load
 
 
 @contextmanager

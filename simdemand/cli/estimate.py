@@ -3,16 +3,41 @@
 from __future__ import annotations
 
 import json
+import math
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from simdemand.cli.common import AsJson, fail, out
+from simdemand.cli.common import AsJson, fail, guarded, out
 from simdemand.physics.estimate import estimate_inference, estimate_training
 
 estimate_app = typer.Typer(no_args_is_help=True, help="Back-of-envelope cost calculators.")
+# Upper bounds on the numbers one can ask about, as in scenarios (simdemand.scenario.base):
+# parameters up to 1e15 (500x the largest announced models), training tokens up to 1e16 (~300x
+# the largest pretraining sets of 2025), tokens of a call or context up to 1e8 (10x the longest
+# context windows), 1 GB of KV cache per token, 1e8 GPUs in a cluster.
+LIMITS = {
+    "params": 1e15,
+    "active_params": 1e15,
+    "tokens": 1e16,
+    "input_tokens": 1e8,
+    "output_tokens": 1e8,
+    "context_tokens": 1e8,
+    "kv_bytes_per_token": 1e9,
+    "gpus": 1e8,
+}
+
+
+def check_limits(**values: float | None) -> None:
+    """Exit 2 naming the first value above its limit."""
+    for name, value in values.items():
+        if value is not None and value > LIMITS[name]:
+            option = "--" + name.replace("_", "-")
+            raise fail(
+                [f"simdemand estimate: {option} must be at most {LIMITS[name]:g}, got {value:g}"]
+            )
 
 
 class PrecisionChoice(StrEnum):
@@ -26,6 +51,7 @@ Precision = Annotated[PrecisionChoice, typer.Option(help="Number format of the m
 
 
 @estimate_app.command("training")
+@guarded
 def estimate_training_cmd(
     params: Annotated[float, typer.Option(help="Total parameters.")],
     tokens: Annotated[float, typer.Option(help="Training tokens.")],
@@ -37,6 +63,7 @@ def estimate_training_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Pretraining compute, GPU-hours, days, energy and cost of one run."""
+    check_limits(params=params, tokens=tokens, active_params=active_params, gpus=gpus)
     show(
         lambda catalog: estimate_training(
             params=params,
@@ -53,6 +80,7 @@ def estimate_training_cmd(
 
 
 @estimate_app.command("inference")
+@guarded
 def estimate_inference_cmd(
     params: Annotated[float, typer.Option(help="Total parameters.")],
     hardware: Annotated[str, typer.Option(help="Catalog hardware name.")],
@@ -66,6 +94,14 @@ def estimate_inference_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Serving throughput and GPU time per query from the prefill/decode roofline."""
+    check_limits(
+        params=params,
+        active_params=active_params,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        context_tokens=context_tokens,
+        kv_bytes_per_token=kv_bytes_per_token,
+    )
     show(
         lambda catalog: estimate_inference(
             params=params,
@@ -91,6 +127,8 @@ def show(compute: Any, as_json: bool) -> None:
         result = compute(load_catalog())
     except (KeyError, ValueError) as e:
         raise fail([f"simdemand estimate: {e.args[0] if e.args else e}"]) from None
+    if any(isinstance(v, float) and not math.isfinite(v) for v in result.values()):
+        raise fail(["simdemand estimate: the inputs give a non-finite result; check their sizes"])
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return

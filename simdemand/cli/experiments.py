@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from simdemand.cli.common import fail, out, progress_bar
+from simdemand.cli.common import MaxWork, fail, out, progress_bar
 from simdemand.errors import InputError
 from simdemand.experiments.design import Sweep, load_sweep
 from simdemand.experiments.executors import ExecutorError, ExecutorKind
@@ -23,6 +23,7 @@ from simdemand.experiments.sensitivity import (
     write_indices,
 )
 from simdemand.experiments.store import StoreError
+from simdemand.scenario.workload import DEFAULT_MAX_WORK
 
 SweepFile = Annotated[Path, typer.Argument(help="Sweep TOML file.")]
 OutDir = Annotated[
@@ -42,15 +43,20 @@ Scheduler = Annotated[
 Resume = Annotated[
     bool,
     typer.Option(
-        "--resume", help="Continue the sweep in --out: skip finished runs, clean partial ones."
+        "--resume",
+        help="Continue the sweep in --out: skip finished runs, remove the partial ones "
+        "(only names simdemand writes).",
     ),
 ]
 
 
-def load_or_exit(path: Path) -> Sweep:
-    """Load a sweep file, or print its errors and exit with status 2."""
+def load_or_exit(path: Path, max_work: float = DEFAULT_MAX_WORK) -> Sweep:
+    """Load a sweep file (each run within `max_work`), or print its errors and exit with
+    status 2."""
+    if not max_work > 0:
+        raise fail([f"--max-work must be a number > 0 (inf for no limit), got {max_work}"])
     try:
-        return load_sweep(path)
+        return load_sweep(path, max_work)
     except InputError as e:
         raise fail(e.lines()) from None
     except RuntimeError as e:
@@ -105,9 +111,10 @@ def sweep(
     workers: Workers = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    max_work: MaxWork = DEFAULT_MAX_WORK,
 ) -> None:
     """Run a sweep: every scenario and replication, one hive partition per run."""
-    plan = load_or_exit(file)
+    plan = load_or_exit(file, max_work)
     execute_or_exit(plan, out_dir or default_out(plan), executor, workers, scheduler, resume)
 
 
@@ -121,9 +128,10 @@ def sensitivity(
     run: Annotated[
         bool, typer.Option(help="Run the design first (--no-run: analyse --out as it is).")
     ] = True,
+    max_work: MaxWork = DEFAULT_MAX_WORK,
 ) -> None:
     """Run a Sobol or Morris design and print and write the indices of its metric."""
-    plan = load_or_exit(file)
+    plan = load_or_exit(file, max_work)
     try:
         check_design(plan)
     except InputError as e:

@@ -8,30 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from simdemand.cli.common import fail
+from simdemand.cli.common import fail, first_line
+from simdemand.errors import OutputError
 from simdemand.results.reader import read_run
+from simdemand.results.writer import FIGURE_FORMATS, FIGURE_KINDS, check_writable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-KIND_NAMES = (
-    "regimes",
-    "growth",
-    "cumulative",
-    "hardware",
-    "daily",
-    "models",
-    "ecosystem",
-    "queries",
-    "supply",
-)
+KIND_NAMES = FIGURE_KINDS
 KIND_HELP = (
     "Figure: regimes (GPU-hours, energy, cost stacked by regime), growth (log scale), "
     "cumulative, hardware, daily (hourly runs), models (vs Epoch AI), ecosystem "
     "(post-training per base), queries (test-time compute per query class), supply (demand "
     "against capacity and the unmet share; runs with a fleet)."
 )
-FORMATS = (".png", ".svg", ".pdf")
+FORMATS = FIGURE_FORMATS
 
 
 def save_atomically(fig: Figure, out: Path) -> None:
@@ -60,6 +52,12 @@ def plot(
     target = out if out is not None else run / f"{kind}.png"
     if target.suffix.lower() not in FORMATS:
         raise fail([f"{target}: unknown image format; use {', '.join(FORMATS)}"])
+    if target.is_dir():
+        raise fail([f"{target}: is a folder; give an image file name"])
+    try:
+        check_writable(target.parent, target)
+    except OutputError as e:
+        raise fail([str(e)]) from None
     try:
         from simdemand import plots
     except ImportError as e:
@@ -68,12 +66,14 @@ def plot(
         ) from None
     try:
         loaded = read_run(run)
-    except (FileNotFoundError, OSError, ValueError) as e:
-        raise fail(
-            [str(e).splitlines()[0] if str(e) else f"{run}: unreadable run folder"]
-        ) from None
+    except (OSError, ValueError) as e:
+        raise fail([first_line(e, f"{run}: unreadable run folder")]) from None
     reason = plots.missing_data(loaded, kind)
     if reason is not None:
         raise fail([f"{run}: cannot draw --kind {kind}: {reason}"])
-    save_atomically(plots.run_figure(loaded, kind), target)
+    figure = plots.run_figure(loaded, kind)
+    try:
+        save_atomically(figure, target)
+    except OSError as e:
+        raise fail([f"{target}: cannot write the image ({e.strerror or e})"]) from None
     typer.echo(str(target))

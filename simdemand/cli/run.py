@@ -9,14 +9,28 @@ import pyarrow.compute as pc
 import typer
 from rich.table import Table
 
-from simdemand.cli.common import Overrides, ScenarioFile, fail, load_or_exit, out, progress_bar
+from simdemand.cli.common import (
+    MaxWork,
+    Overrides,
+    ScenarioFile,
+    err,
+    fail,
+    load_or_exit,
+    out,
+    progress_bar,
+)
+from simdemand.errors import OutputError
 from simdemand.results.run import Results
+from simdemand.results.writer import check_output, clean_leftovers, write_results
+from simdemand.scenario.workload import DEFAULT_MAX_WORK
 from simdemand.simulate import simulate
 
 
-def validate(path: ScenarioFile, overrides: Overrides = None) -> None:
+def validate(
+    path: ScenarioFile, overrides: Overrides = None, max_work: MaxWork = DEFAULT_MAX_WORK
+) -> None:
     """Check a scenario file; print a summary, or one line per error and exit 2."""
-    scenario = load_or_exit(path, overrides or [])
+    scenario, load = load_or_exit(path, overrides or [], max_work)
     run = scenario.run
     labs = sum(spec.count for spec in scenario.labs.values())
     out.print(
@@ -24,6 +38,9 @@ def validate(path: ScenarioFile, overrides: Overrides = None) -> None:
         f"seed {run.seed}; {labs} labs in {len(scenario.labs)} archetypes, "
         f"{len(scenario.communities)} communities, {len(scenario.users)} cohorts; "
         + (f"fleet of {len(scenario.fleet.pools)} pools" if scenario.fleet else "no fleet")
+        + f"; {load.describe()}",
+        markup=False,
+        highlight=False,
     )
 
 
@@ -32,19 +49,29 @@ def run(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Results folder.")] = None,
     seed: Annotated[int | None, typer.Option(help="Override run.seed.")] = None,
     overrides: Overrides = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing results folder.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing results folder (only one simdemand wrote).")
+    ] = False,
+    max_work: MaxWork = DEFAULT_MAX_WORK,
 ) -> None:
     """Simulate a scenario and write its results folder (default runs/<name>)."""
-    from simdemand.results.writer import write_results
-
     sets = [*(overrides or []), *([f"run.seed={seed}"] if seed is not None else [])]
-    scenario = load_or_exit(path, sets)
+    scenario, _ = load_or_exit(path, sets, max_work)
     target = out_dir or Path("runs") / scenario.run.name
-    if target.exists() and not force:
-        raise fail([f"{target}: exists; pass --force to replace it"])
+    try:  # before simulating: a bad folder is found now, not after the work is done
+        folder = check_output(target, force)
+    except (OutputError, FileExistsError) as e:
+        raise fail([str(e)]) from None
+    for note in clean_leftovers(folder.parent):
+        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     with progress_bar(f"simulating {scenario.run.name}") as update:
         results = simulate(scenario, progress=update)
-    write_results(results, target, force=force)
+    try:
+        write_results(results, target, force=force)
+    except (OutputError, FileExistsError) as e:
+        raise fail([str(e)]) from None
+    except OSError as e:
+        raise fail([f"{target}: cannot write the results ({e.strerror or e})"]) from None
     report(results, target)
 
 

@@ -10,24 +10,30 @@ import typer
 
 from simdemand.cli.common import (
     AsJson,
+    MaxWork,
     Overrides,
     ScenarioFile,
     fail,
+    first_line,
     load_or_exit,
     out,
     print_frame,
 )
+from simdemand.scenario.workload import DEFAULT_MAX_WORK
 
 
 def backtest(
     path: ScenarioFile,
-    replications: Annotated[int, typer.Option(min=1, help="Replications to simulate.")] = 20,
+    replications: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Replications to simulate.")
+    ] = 20,
     overrides: Overrides = None,
+    max_work: MaxWork = DEFAULT_MAX_WORK,
 ) -> None:
     """Compare a historical scenario's models with Epoch AI's data, side by side."""
     from simdemand.calibration.backtest import compare, distribution_table, simulated_models
 
-    scenario = load_or_exit(path, overrides or [])
+    scenario, _ = load_or_exit(path, overrides or [], max_work / replications)
     frames = simulated_models(scenario, replications)
     title = f"{scenario.run.name}: Epoch AI data vs {replications} replications"
     print_frame(compare(scenario, frames), f"{title} (counts, frontier growth)")
@@ -46,9 +52,7 @@ def summary(
     try:
         run = read_run(run_dir)
     except (OSError, ValueError) as e:
-        raise fail(
-            [str(e).splitlines()[0] if str(e) else f"{run_dir}: unreadable run folder"]
-        ) from None
+        raise fail([first_line(e, f"{run_dir}: unreadable run folder")]) from None
     supply = (run.capacity, run.fleet, run.waits) if run.has_fleet else None
     figures = summarize(run.timeseries, run.jobs, run.models, fleet=supply)  # type: ignore[arg-type]
     if as_json:

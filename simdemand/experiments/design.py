@@ -18,6 +18,7 @@ from simdemand.errors import FieldError, InputError
 from simdemand.experiments.spec import Sample, SweepSpec, coerce, lookup, read_sweep, toml_text
 from simdemand.scenario.identity import replication_seed
 from simdemand.scenario.schema import Scenario
+from simdemand.scenario.workload import DEFAULT_MAX_WORK, check_workload
 
 Matrix = npt.NDArray[np.float64]
 MAX_ERRORS = 20
@@ -97,8 +98,9 @@ class Sweep:
                 yield RunSpec(point.scenario_id, k, seed, point.values, scenario)
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read a sweep file and validate every scenario it makes; raise InputError on problems."""
+def load_sweep(path: str | Path, max_work: float = DEFAULT_MAX_WORK) -> Sweep:
+    """Read a sweep file and validate every scenario it makes, each within `max_work` rows and
+    events (simdemand.scenario.workload); raise InputError on problems."""
     spec = read_sweep(path)
     rows = sample_rows(spec)
     combos = [
@@ -106,7 +108,7 @@ def load_sweep(path: str | Path) -> Sweep:
         for grid_part in grid_overrides(spec.grid)
         for sample_part in (rows.overrides if rows else [()])
     ]
-    points, ids = resolve_points(spec, combos)
+    points, ids = resolve_points(spec, combos, max_work)
     design = None
     if rows is not None and not spec.grid:
         design = Design(rows.method, rows.problem, rows.matrix, tuple(ids))
@@ -170,9 +172,10 @@ def draw(sample: Sample, problem: dict[str, Any], seed: int) -> Matrix:
 
 
 def resolve_points(
-    spec: SweepSpec, combos: Sequence[tuple[str, ...]]
+    spec: SweepSpec, combos: Sequence[tuple[str, ...]], max_work: float = DEFAULT_MAX_WORK
 ) -> tuple[tuple[Point, ...], list[str]]:
-    """Validate the scenario of every combination; return unique points and each combo's id."""
+    """Validate the scenario of every combination and its work; return unique points and each
+    combo's id."""
     points: dict[str, Point] = {}
     ids: list[str] = []
     errors: list[FieldError] = []
@@ -180,6 +183,7 @@ def resolve_points(
     for overrides in combos:
         try:
             scenario = spec.scenario(overrides)
+            check_workload(scenario, str(spec.source), max_work)
         except InputError as e:
             label = ", ".join(overrides)
             errors += [

@@ -10,15 +10,25 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from simdemand.errors import OutputError
 from simdemand.experiments.design import RunSpec, Sweep, partition
 from simdemand.results.reader import SWEEP_MANIFEST, DamagedManifest, read_sweep_manifest
-from simdemand.results.writer import write_json
+from simdemand.results.writer import (
+    LEFTOVER,
+    RUN_FILES,
+    check_writable,
+    not_ours,
+    pid_alive,
+    write_json,
+)
 from simdemand.scenario.identity import scenario_hash
 
 MANIFEST = SWEEP_MANIFEST
 PLAN = "sweep.json"
 SCENARIO_DIR = re.compile(r"^scenario=(?P<id>[A-Za-z0-9_-]+)$")
 REPLICATION_DIR = re.compile(r"^replication=(?P<k>\d+)$")
+# The temporary names the driver writes at the top of a sweep folder (write_json, rewrite).
+TEMPORARY = (f"{MANIFEST}.tmp", f"{PLAN}.tmp")
 Key = tuple[str, int]
 
 
@@ -52,6 +62,7 @@ class SweepStore:
 
     def pending(self, sweep: Sweep, resume: bool) -> list[RunSpec]:
         """Check that the folder can take `sweep`; return the runs still to do (writes nothing)."""
+        self.check_folder(resume)
         if self.root.exists() and any(self.root.iterdir()) and not resume:
             raise StoreError(
                 f"{self.root}: exists; pass --resume to continue it or pick another --out"
@@ -71,6 +82,21 @@ class SweepStore:
         self.clean(set(finished))
         write_json(plan(sweep), self.root / PLAN)
         return todo
+
+    def check_folder(self, resume: bool) -> None:
+        """Refuse a folder that is a file, cannot be written, or (resumed) holds no sweep."""
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"{root}: exists and is a file, not a sweep folder")
+        try:
+            check_writable(root if root.exists() else root.parent, root)
+        except OutputError as e:
+            raise StoreError(str(e)) from None
+        if resume and root.is_dir() and any(root.iterdir()) and not (root / PLAN).is_file():
+            raise StoreError(
+                f"{root}: holds files but no sweep ({PLAN}); --resume continues only a sweep "
+                "folder simdemand wrote: pick another --out"
+            )
 
     def check(self, runs: list[RunSpec], finished: dict[Key, dict[str, Any]]) -> None:
         """Refuse a folder whose finished runs this sweep does not plan, or planned otherwise."""
@@ -100,23 +126,41 @@ class SweepStore:
         os.replace(tmp, self.manifest)
 
     def clean(self, keep: set[Key]) -> list[Path]:
-        """Remove partial and unrecorded run folders; return what was removed."""
-        removed = [p for p in self.root.glob("*.tmp") if p.is_file()]
+        """Remove what unfinished runs left: unrecorded run folders simdemand wrote, hidden
+        partial folders of dead processes, the driver's temporary files. Nothing else is
+        touched (a name simdemand does not write stays); return what was removed."""
+        removed = [self.root / name for name in TEMPORARY if (self.root / name).is_file()]
         for path in removed:
             path.unlink()
         for folder in sorted(self.root.iterdir()):
             match = SCENARIO_DIR.match(folder.name)
-            if not match or not folder.is_dir():
+            if not match or not folder.is_dir() or folder.is_symlink():
                 continue
             for entry in sorted(folder.iterdir()):
-                k = REPLICATION_DIR.match(entry.name)
-                if k and entry.is_dir() and (match["id"], int(k["k"])) in keep:
-                    continue
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-                removed.append(entry)
+                if self.unfinished(match["id"], entry, keep):
+                    shutil.rmtree(entry)
+                    removed.append(entry)
             if not any(folder.iterdir()):
                 folder.rmdir()
         return removed
+
+    @staticmethod
+    def unfinished(scenario_id: str, entry: Path, keep: set[Key]) -> bool:
+        """True for a run folder of this sweep's making that no manifest line records: a whole
+        results folder, or the partial folder of a dead process."""
+        if not entry.is_dir() or entry.is_symlink():
+            return False
+        run = REPLICATION_DIR.match(entry.name)
+        if run is not None:
+            return (scenario_id, int(run["k"])) not in keep and not_ours(entry) is None
+        left = LEFTOVER.match(entry.name)
+        if left is None or REPLICATION_DIR.match(left["name"]) is None:
+            return False
+        if pid_alive(int(left["pid"])):
+            return False
+        return all(p.is_file() and is_run_name(p.name) for p in entry.iterdir()) and (
+            left["kind"] == "partial" or not_ours(entry) is None
+        )
 
     def append(self, record: dict[str, Any]) -> None:
         """Record a finished run; call only once its folder is in place."""
@@ -124,6 +168,11 @@ class SweepStore:
             f.write(json.dumps(record, sort_keys=True) + "\n")
             f.flush()
             os.fsync(f.fileno())
+
+
+def is_run_name(name: str) -> bool:
+    """A file a run writes into its partial folder (a table, the manifest, their temps)."""
+    return name.removesuffix(".tmp") in RUN_FILES
 
 
 def plan(sweep: Sweep) -> dict[str, Any]:

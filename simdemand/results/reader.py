@@ -91,9 +91,57 @@ def open_table(folder: str | Path, table: str = "timeseries") -> ds.Dataset:
 
 
 def read_table(folder: str | Path, table: str = "timeseries") -> pd.DataFrame:
-    """One table of a run folder as a DataFrame."""
-    frame: pd.DataFrame = open_table(folder, table).to_table().to_pandas()
+    """One table of a run folder as a DataFrame; a file that is not Parquet (empty, truncated,
+    garbage) or lacks the table's columns raises ValueError naming it, in one line."""
+    path = Path(folder) / f"{check_table(table)}.parquet"
+    try:
+        data = open_table(folder, table).to_table()
+    except (pa.ArrowException, OSError, ValueError) as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        reason = first.rsplit("': ", 1)[-1]  # Arrow's last clause says what is wrong
+        raise ValueError(f"{path}: not a readable Parquet file ({reason[:160]})") from None
+    problem = schema_problem(data.schema, expected_schema(table))
+    if problem is not None:
+        raise ValueError(f"{path}: not a simdemand {table} table ({problem})")
+    try:
+        frame: pd.DataFrame = data.to_pandas()
+    except (pa.ArrowException, ValueError, OverflowError) as e:
+        raise ValueError(f"{path}: unreadable values ({str(e)[:200]})") from None
     return frame
+
+
+def expected_schema(table: str) -> pa.Schema:
+    """The schema simdemand writes for `table`."""
+    from simdemand.results.supply import CAPACITY, FLEET, WAITS
+    from simdemand.results.tables import JOBS, MODELS, TIMESERIES
+
+    schemas = {"timeseries": TIMESERIES, "jobs": JOBS, "models": MODELS}
+    return {**schemas, "capacity": CAPACITY, "fleet": FLEET, "waits": WAITS}[table]
+
+
+def schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
+    """Why a table read from disk does not have the columns simdemand writes, or None."""
+    missing = [f.name for f in expected if f.name not in found.names]
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        return f"no column {', '.join(missing[:5])}{more}"
+    for want in expected:
+        got = found.field(want.name).type
+        if not same_kind(got, want.type):
+            return f"column {want.name} is {got}, not {want.type}"
+    return None
+
+
+def same_kind(got: pa.DataType, want: pa.DataType) -> bool:
+    """True if a column type reads as the one simdemand writes (any unit of time, width of
+    number or string)."""
+    kinds = (
+        pa.types.is_timestamp,
+        pa.types.is_boolean,
+        lambda t: pa.types.is_integer(t) or pa.types.is_floating(t),
+        lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+    )
+    return any(kind(want) and kind(got) for kind in kinds) or got == want
 
 
 def read_sweep_manifest(root: str | Path) -> list[dict[str, Any]]:
