@@ -299,25 +299,28 @@ def hardware_table() -> str:
 
 
 def published_figures() -> str:
-    """The figures `simdemand scorecard` holds a run against, from their data file."""
+    """The figures `simdemand scorecard` holds a run against, from their data file: a table of
+    the figures, then each one's source and note."""
     from simdemand.calibration.scorecard import published
 
-    reading = {"equal": "same thing", "at_least": "a part: run ≥", "at_most": "a bound: run ≤"}
+    reading = {"equal": "the same thing", "at_least": "a part: run ≥", "at_most": "a bound: run ≤"}
+    figures = published()
     lines = [
-        "| id | measure | period | value | unit | read as | within | source |",
-        "|---|---|---|---|---|---|---|---|",
+        "| id | measure | period | value | unit | read as | within |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for figure in published():
-        source = " ".join(figure.source.split()).replace("|", "/")
-        if figure.url:
-            source += f" ([link]({figure.url}))"
-        if figure.note:
-            source += f". *{' '.join(figure.note.split()).replace('|', '/')}*"
+    for f in figures:
         lines.append(
-            f"| `{figure.id}` | `{figure.measure}` | {figure.period} | {figure.value:.3g} | "
-            f"{figure.unit} | {reading[figure.kind]} | ×{figure.within:g} | {source} |"
+            f"| `{f.id}` | `{f.measure}` | {f.period} | {f.value:.3g} | {f.unit} | "
+            f"{reading[f.kind]} | ×{f.within:g} |"
         )
-    return "\n".join(lines) + "\n"
+    lines.append("")
+    for f in figures:
+        source = " ".join(f.source.split())
+        link = f" ([link]({f.url}))" if f.url else ""
+        note = f" *{' '.join(f.note.split())}*" if f.note else ""
+        lines += [f"**`{f.id}`**: {source}{link}.{note}", ""]
+    return "\n".join(lines)
 
 
 # --- gallery ----------------------------------------------------------------------------------
