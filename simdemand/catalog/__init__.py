@@ -24,8 +24,9 @@ PRECISIONS: tuple[Precision, ...] = ("bf16", "fp8")
 # (1e9 for 1e12), not a bold guess about future hardware.
 Positive = Annotated[float, Field(gt=0, strict=True)]
 PositiveCount = Annotated[int, Field(gt=0, strict=True)]
-# 1 TFLOP/s (P100's FP16 is 21) to 1 EFLOP/s per device (400x a GB200's 2.5 PFLOP/s BF16).
-FlopRate = Annotated[float, Field(ge=1e12, le=1e18, strict=True)]
+# 1 TFLOP/s (P100's FP16 is 21) to 1 ZFLOP/s per device (a GB200 has 2.5e15 BF16; parts
+# projected on the hardware trend, 1.5x a year, reach ~1.5e18 FP8 by 2040).
+FlopRate = Annotated[float, Field(ge=1e12, le=1e21, strict=True)]
 # 1 GB (below any training accelerator since 2016) to 100 TB per device (500x a GB200's 186 GB).
 Bytes = Annotated[float, Field(ge=1e9, le=1e14, strict=True)]
 # 10 GB/s to 10 PB/s per device (a GB200 moves 8 TB/s).
