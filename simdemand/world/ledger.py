@@ -18,7 +18,7 @@ from simdemand.world.demand import DemandMeter
 # Hourly charges of one agent and activity are buffered and appended in chunks of about this
 # many rows (a quarter of hourly rows), or sooner when their labels change.
 FLUSH_ROWS = 2190
-TEXT = ("regime", "agent", "activity", "model_id", "hardware")
+TEXT = ("regime", "agent", "activity", "model_id", "hardware", "base_id")
 TIMES = ("start_h", "end_h")
 AMOUNTS = ("gpu_hours", "flop", "queries", "tokens", "derivatives")
 
@@ -35,6 +35,7 @@ class Intervals:
     activity: TextArray
     model_id: TextArray
     hardware: TextArray
+    base_id: TextArray  # the base model a post-training row's derivatives descend from, or ""
     start_h: FloatArray
     end_h: FloatArray
     gpu_hours: FloatArray
@@ -55,7 +56,7 @@ class Ledger:
         self.meter = meter
         self.chunks: list[dict[str, str | np.ndarray]] = []  # a label is shared by its chunk
         self.rows: list[tuple[str | float, ...]] = []
-        self.buffers: dict[tuple[str, str], Buffer] = {}
+        self.buffers: dict[tuple[str, str, str], Buffer] = {}
 
     def record(
         self,
@@ -71,17 +72,18 @@ class Ledger:
         queries: float = 0.0,
         tokens: float = 0.0,
         derivatives: float = 0.0,
+        base_id: str = "",
     ) -> None:
-        """Append one interval [start_h, end_h) and its totals: GPU-hours, FLOP, queries, tokens."""
+        """Append one interval [start_h, end_h) and its totals: GPU-hours, FLOP, queries, tokens;
+        `base_id` names the family's base of a derivative."""
         amounts = np.array([gpu_hours, flop, queries, tokens, derivatives])
         check(regime, np.array([start_h]), np.array([end_h]), amounts)
         if self.meter is not None and self.meter.flows(regime, activity):
             self.meter.add_intervals(
                 regime, hardware, np.array([start_h]), np.array([end_h]), np.array([gpu_hours])
             )
-        self.rows.append(
-            (regime, agent, activity, model_id, hardware, start_h, end_h, *amounts.tolist())
-        )
+        labels = (regime, agent, activity, model_id, hardware, base_id)
+        self.rows.append((*labels, start_h, end_h, *amounts.tolist()))
 
     def record_many(
         self,
@@ -97,9 +99,10 @@ class Ledger:
         queries: FloatArray | None = None,
         tokens: FloatArray | None = None,
         derivatives: FloatArray | None = None,
+        base_id: str | TextArray = "",
     ) -> None:
-        """Append many intervals sharing their labels (model ids shared, or one per row), given
-        as arrays of equal length."""
+        """Append many intervals sharing their labels (model and base ids shared, or one per
+        row), given as arrays of equal length."""
         n = len(start_h)
         zeros = np.zeros(n)
         numbers = [
@@ -114,12 +117,12 @@ class Ledger:
         arrays = [np.array(v, dtype=np.float64) for v in numbers]
         if any(a.shape != (n,) for a in arrays):
             raise ValueError("interval columns differ in length")
-        if not isinstance(model_id, str) and len(model_id) != n:
+        if any(not isinstance(label, str) and len(label) != n for label in (model_id, base_id)):
             raise ValueError("interval columns differ in length")
         check(regime, arrays[0], arrays[1], np.concatenate(arrays[2:]))
         if self.meter is not None and self.meter.flows(regime, activity):
             self.meter.add_intervals(regime, hardware, arrays[0], arrays[1], arrays[2])
-        self.append((regime, agent, activity, model_id, hardware), arrays)
+        self.append((regime, agent, activity, model_id, hardware, base_id), arrays)
 
     def append(self, text: tuple[str | TextArray, ...], numbers: list[FloatArray]) -> None:
         """Append a checked chunk: its labels, then start, end and amounts as arrays."""
@@ -137,16 +140,18 @@ class Ledger:
         start_h: float,
         hourly: Sequence[FloatArray],
         width: int,
+        lane: str = "",
     ) -> None:
         """Charge amounts given for each whole hour from `start_h` (GPU-hours, FLOP, queries,
         tokens) as intervals `width` hours wide; `labels` are (model_id, hardware). Rows wait in
-        a buffer per agent and activity until their labels change or the buffer is full."""
+        a buffer per agent, activity and `lane` (e.g. a serving tier) until their labels change
+        or the buffer is full."""
         model_id, hardware = labels
         if self.meter is not None:
             self.meter.add_hourly(regime, hardware, start_h, hourly[0])
         summed = [np.asarray(a, dtype=np.float64).reshape(-1, width).sum(axis=1) for a in hourly]
         start = start_h + width * np.arange(len(summed[0]), dtype=np.float64)
-        key = (agent, activity)
+        key = (agent, activity, lane)
         buffer = self.buffers.get(key)
         if buffer is not None and buffer.labels != (regime, model_id, hardware, width):
             self.flush_buffer(key)
@@ -155,7 +160,7 @@ class Ledger:
         if buffer.rows >= FLUSH_ROWS:
             self.flush_buffer(key)
 
-    def flush_buffer(self, key: tuple[str, str]) -> None:
+    def flush_buffer(self, key: tuple[str, str, str]) -> None:
         """Append one agent and activity's buffered hourly charges as intervals."""
         buffer = self.buffers.pop(key)
         regime, model_id, hardware, width = buffer.labels
@@ -163,7 +168,7 @@ class Ledger:
         amounts = [gpu_hours, flop, queries, tokens, np.zeros(len(start))]
         check(regime, start, start + width, np.concatenate(amounts))
         # Metered hour by hour when charged; appended now as intervals `width` hours wide.
-        self.append((regime, *key, model_id, hardware), [start, start + width, *amounts])
+        self.append((regime, *key[:2], model_id, hardware, ""), [start, start + width, *amounts])
 
     def flush_buffers(self, agent: str) -> None:
         """Append every buffered charge of `agent`, in the order the buffers were opened."""

@@ -8,8 +8,8 @@ derivative's tokens, hence its FLOP and GPU-hours from the technique's recipe
 (:mod:`simdemand.world.agents.recipes`). Open derivatives that become bases for others, or that
 are big against their family's pretraining, are released as models of their own, each with
 one job row; the others are charged in one job row per family, technique and step, whose
-model_id is ``ROOT~TECHNIQUE``. Every post-training row holds in ``derivatives`` the number of
-derivatives it stands for.
+model_id is ``ROOT~TECHNIQUE``. Every post-training row names its family's base (``base_id``)
+and holds in ``derivatives`` the number of derivatives it stands for.
 
 Random streams: one per channel, ``community:NAME:open`` and ``community:NAME:closed`` (counts,
 tokens, timing), so a closed release never changes the draws of open derivatives;
@@ -316,6 +316,7 @@ class Community:
             float(batch.charge * batch.flop[i]),
             derivatives=1.0,
             tokens=float(batch.tokens[i]),
+            base_id=pool.ids[r],
         )
         model = ModelRecord(
             model_id=model_id,
@@ -382,6 +383,7 @@ class Community:
                 flop,
                 derivatives=number,
                 tokens=tokens,
+                base_id=bases[where],
             )
         self.rows = {}
 
