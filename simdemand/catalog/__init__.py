@@ -43,6 +43,7 @@ Efficiency = Annotated[float, Field(gt=0, le=1.6, strict=True)]
 # Availability: the first GPU used for deep learning at scale shipped in the 2000s; 1950-2200 is
 # the window every scenario date lives in (simdemand.scenario.base.Date).
 Available = Annotated[dt.date, Field(ge=dt.date(1950, 1, 1), le=dt.date(2200, 12, 31))]
+YEARLY = re.compile(r"^(?P<stem>.*?)(?P<year>\d{4})$")
 ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
 
 
@@ -119,7 +120,7 @@ class Catalog:
         text = normalized(str(name))[:80]
         close = difflib.get_close_matches(text, list(self._lookup), n=1, cutoff=0.8)
         hint = f" (did you mean {self._lookup[close[0]]}?)" if close else ""
-        known = ", ".join(self._entries)
+        known = listed(self._entries)
         return (
             f"unknown hardware {quoted(name, 40)}{hint}; known: {known} "
             "(in any case, or an alias such as H100)"
@@ -168,6 +169,33 @@ class Catalog:
             base = entries[name].model_dump() if name in entries else {}
             entries[name] = Hardware.model_validate({**base, **fields, "name": name})
         return Catalog(entries.values())
+
+
+def listed(names: Iterable[str]) -> str:
+    """Names joined by commas, a run of yearly names shortened ('Trend-2026 to Trend-2040')."""
+    out: list[str] = []
+    run: list[tuple[str, int, str]] = []
+
+    def flush() -> None:
+        """Add the pending run of yearly names."""
+        if len(run) > 2:
+            out.append(f"{run[0][2]} to {run[-1][2]}")
+        else:
+            out.extend(name for _, _, name in run)
+        run.clear()
+
+    for name in names:
+        match = YEARLY.match(name)
+        if match is None:
+            flush()
+            out.append(name)
+            continue
+        stem, year = match["stem"], int(match["year"])
+        if run and (run[-1][0] != stem or run[-1][1] != year - 1):
+            flush()
+        run.append((stem, year, name))
+    flush()
+    return ", ".join(out)
 
 
 def load_catalog() -> Catalog:
