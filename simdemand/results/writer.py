@@ -120,9 +120,14 @@ def check_writable(folder: Path, out: Path) -> None:
         if place.exists() or place.is_symlink():
             if not place.is_dir():
                 raise OutputError(f"{out}: {place} is a file, not a folder")
-            if not os.access(place, os.W_OK | os.X_OK):
+            if not writable(place):
                 raise OutputError(f"{out}: cannot write in {place} (permission denied)")
             return
+
+
+def writable(folder: Path) -> bool:
+    """True if this process may create entries in `folder`."""
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def not_ours(folder: Path) -> str | None:

@@ -21,6 +21,13 @@ Raw = dict[str, Any]
 # Names pydantic gives the members of a plain union in an error's location.
 UNION_MEMBERS = {"str": "a string", "bool": "a boolean", "int": "an integer", "float": "a number"}
 UNION_MEMBERS |= {"date": "a date"}
+# Bounds pydantic reports, with their limit written as a scenario file writes it.
+BOUNDS = {
+    "greater_than": ("gt", "greater than"),
+    "greater_than_equal": ("ge", "greater than or equal to"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "less than or equal to"),
+}
 BOMS = {codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16", codecs.BOM_UTF32_LE: "UTF-32"}
 
 
@@ -276,16 +283,26 @@ def described(err: Mapping[str, Any]) -> str:
     message = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         return "unknown key"
+    bound = BOUNDS.get(str(err["type"]))
+    if bound is not None and bound[0] in err.get("ctx", {}):
+        message = f"Input should be {bound[1]} {limit(err['ctx'][bound[0]])}"
     if "input" in err and err["type"] != "missing" and not isinstance(err["input"], dict):
         return f"{message} (got {shown(err['input'])})"
     return message
+
+
+def limit(value: Any) -> str:
+    """A bound as a scenario file writes it: 0 not 0.0, 1e+32 not 1000...0, dates bare."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e9:
+        return str(int(value))
+    return value if isinstance(value, str) else shown(value)
 
 
 def shown(value: Any) -> str:
     """A value as a scenario file writes it: dates as dates, floats short; cut if long."""
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, float) and len(repr(value)) > 10:
+    if isinstance(value, int | float) and not isinstance(value, bool) and len(repr(value)) > 10:
         return f"{value:.6g}"
     return quoted(value)
 
