@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from simdemand.cli.common import DEBUG, guarded
+from simdemand.cli.compare import compare
 from simdemand.cli.estimate import estimate_app
 from simdemand.cli.experiments import sensitivity, sweep
 from simdemand.cli.plot import plot
@@ -30,6 +31,7 @@ def main(
     DEBUG["on"] = debug
 
 
-for command in (plot, sweep, sensitivity, validate, run, backtest, summary, schema, scorecard):
+COMMANDS = (plot, sweep, sensitivity, validate, run, backtest, summary, scorecard, compare, schema)
+for command in COMMANDS:
     app.command()(guarded(command))
 app.add_typer(estimate_app, name="estimate")

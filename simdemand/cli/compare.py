@@ -1,0 +1,51 @@
+"""The `compare` command: two runs' demand by regime and year, side by side."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simdemand.cli.common import AsJson, fail, first_line, out, print_frame
+
+RunFolder = Annotated[Path, typer.Argument(help="A results folder written by `simdemand run`.")]
+
+
+def compare(
+    run_a: RunFolder,
+    run_b: RunFolder,
+    csv: Annotated[
+        Path | None, typer.Option("--out", help="Also write the table to this CSV file.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Differences between two runs by regime and year: GPU-hours, tokens, spend, energy,
+    price (b - a and b / a)."""
+    from simdemand.analysis.comparison import compare_runs
+    from simdemand.results.reader import read_run
+
+    runs = []
+    for folder in (run_a, run_b):
+        try:
+            runs.append(read_run(folder))
+        except (OSError, ValueError) as e:
+            raise fail([first_line(e, f"{folder}: unreadable run folder")]) from None
+    table = compare_runs(*runs)
+    if csv is not None:
+        tmp = csv.with_name(f".{csv.name}.tmp-{os.getpid()}")
+        try:
+            table.to_csv(tmp, index=False)
+            os.replace(tmp, csv)
+        except OSError as e:
+            raise fail([f"{csv}: cannot write ({e.strerror or e})"]) from None
+        finally:
+            tmp.unlink(missing_ok=True)
+    if as_json:
+        typer.echo(table.to_json(orient="records", indent=2))
+        return
+    title = f"{runs[1].name} against {runs[0].name} (b - a, b / a)"
+    print_frame(table, title, left=("regime", "measure"))
+    if csv is not None:
+        out.print(f"written to {csv}", highlight=False)
