@@ -154,12 +154,12 @@ def test_with_entries_adds_a_complete_new_entry(catalog: Catalog) -> None:
         "usd_per_gpu_hour": 8.0,
         "source": "scenario assumption",
     }
-    bigger = catalog.with_entries({"B300": new})
-    assert bigger["B300"].peak_flop_per_s("fp8") == 1e16
-    assert bigger["B300"].gpus_per_node == 8
+    bigger = catalog.with_entries({"X300": new})
+    assert bigger["X300"].peak_flop_per_s("fp8") == 1e16
+    assert bigger["X300"].gpus_per_node == 8
     assert len(bigger) == len(catalog) + 1
-    assert bigger.newest_available(dt.date(2026, 6, 1)).name == "B300"
-    assert "B300" not in catalog
+    assert bigger.newest_available(dt.date(2026, 6, 1)).name == "X300"
+    assert "X300" not in catalog
 
 
 def test_with_entries_rejects_an_incomplete_new_entry(catalog: Catalog) -> None:

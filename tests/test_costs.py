@@ -115,7 +115,7 @@ def test_hardware_efficiency_scales_utilization() -> None:
     [
         ({"params": 7e9, "active_params": 70e9}, "active_params .* exceeds params"),
         ({"params": 7e9, "active_params": 0.0}, "active_params must be a finite number > 0"),
-        ({"params": 7e9, "precision": "fp4"}, "unknown precision 'fp4'"),
+        ({"params": 7e9, "precision": "int4"}, "unknown precision 'int4'"),
         ({"params": float("nan")}, "params"),
         ({"params": 7e9, "tokens": -1.0}, "tokens must be a finite number > 0"),
         ({"params": 7e9, "gpus": 0}, "gpus must be a whole number >= 1"),

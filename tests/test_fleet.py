@@ -105,7 +105,8 @@ def test_growth_law_delivers_quarterly_and_grows() -> None:
     assert spec.growth is not None
     shipments = growth_shipments(spec.growth, load_catalog(), dt.date(2025, 1, 1), 24.0 * 365)
     assert [b.gpus for b in shipments] == pytest.approx([1000.0, 2000.0, 4000.0])
-    assert [b.hardware for b in shipments] == ["GB200"] * 3
+    # 2025-06, -09, -12 without a lag: GB200 (2025-02), then GB300 (2025-08; ties B300, faster).
+    assert [b.hardware for b in shipments] == ["GB200", "GB300", "GB300"]
     assert shipments[1].hour - shipments[0].hour == pytest.approx(HOURS_PER_QUARTER)
 
 

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simdemand.errors import quoted
 
-Precision = Literal["bf16", "fp8"]
-PRECISIONS: tuple[Precision, ...] = ("bf16", "fp8")
+Precision = Literal["bf16", "fp8", "fp4"]
+# From the widest number format to the narrowest (the fastest where the hardware has it).
+PRECISIONS: tuple[Precision, ...] = ("bf16", "fp8", "fp4")
 
 # Strict: a bool or a numeric string is an error, not silently a number. Bounds are physical
 # and generous (the catalog's own rows sit well inside them): they catch a typo or a unit slip
@@ -60,6 +61,7 @@ class Hardware(BaseModel):
     name: str
     bf16_flop_per_s: FlopRate
     fp8_flop_per_s: FlopRate | None = None
+    fp4_flop_per_s: FlopRate | None = None
     hbm_bytes: Bytes
     hbm_bytes_per_s: ByteRate
     tdp_w: Watts
@@ -71,16 +73,26 @@ class Hardware(BaseModel):
     source: Annotated[str, Field(min_length=1)]
     # Other names people type for it; matched like the name, ignoring case and punctuation.
     aliases: tuple[Annotated[str, Field(pattern=ALIAS.pattern, max_length=80)], ...] = ()
+    # Whether agents that pick "the newest available GPU" consider it; false for parts used only
+    # when a scenario names them (pinned hardware, fleet deliveries, estimates).
+    default_choice: bool = True
 
     def peak_flop_per_s(self, precision: Precision) -> float:
         """Dense peak FLOP/s at `precision`; ValueError if this hardware lacks it."""
-        if precision == "bf16":
-            return self.bf16_flop_per_s
-        if precision == "fp8":
-            if self.fp8_flop_per_s is None:
-                raise ValueError(f"{self.name} has no FP8 tensor cores; use precision 'bf16' on it")
-            return self.fp8_flop_per_s
-        raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
+        peak = getattr(self, f"{precision}_flop_per_s")
+        if peak is None:
+            raise ValueError(
+                f"{self.name} has no {precision.upper()} tensor cores; "
+                f"use precision '{self.supported(precision)}' on it"
+            )
+        return float(peak)
+
+    def supported(self, wanted: Precision) -> Precision:
+        """`wanted` if this hardware has it, else the narrowest wider format it has (BF16 last)."""
+        order = PRECISIONS[: PRECISIONS.index(wanted) + 1]
+        return next(p for p in reversed(order) if getattr(self, f"{p}_flop_per_s") is not None)
 
 
 class Catalog:
@@ -146,11 +158,16 @@ class Catalog:
         """The latest-available entry with `available + lag_days <= at`.
 
         Ties on the date go to the higher BF16 peak, then to the alphabetically first name.
-        `among` restricts the choice to those names. LookupError if nothing qualifies.
+        `among` restricts the choice to those names; without it, entries whose `default_choice`
+        is false are left out. LookupError if nothing qualifies.
         """
         if not math.isfinite(lag_days) or lag_days < 0:
             raise ValueError(f"lag_days must be a finite number >= 0, got {lag_days}")
-        pool = [self[name] for name in among] if among is not None else self._entries.values()
+        pool = (
+            [self[name] for name in among]
+            if among is not None
+            else [hw for hw in self._entries.values() if hw.default_choice]
+        )
         lag = dt.timedelta(days=lag_days)
         ready = [hw for hw in pool if hw.available + lag <= at]
         if not ready:
@@ -199,9 +216,12 @@ def listed(names: Iterable[str]) -> str:
 
 
 def load_catalog() -> Catalog:
-    """The bundled catalog (hardware.toml in this package), one table per GPU."""
+    """The bundled catalog: hardware.toml in this package (one table per GPU), then yearly
+    generations from the trend law past its last announced part (simdemand.catalog.trend)."""
+    from simdemand.catalog.trend import with_trend_generations
+
     text = resources.files(__package__).joinpath("hardware.toml").read_text(encoding="utf-8")
-    return catalog_from_toml(text)
+    return with_trend_generations(catalog_from_toml(text))
 
 
 def catalog_from_toml(text: str) -> Catalog:

@@ -6,6 +6,7 @@ Pure functions; units are in the names. Inputs are validated by the scenario sch
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import overload
@@ -39,14 +40,30 @@ MAX_WEIGHT_FRACTION = 0.80
 # Per-output-token latency target: 50 ms (20 tokens/s per stream), between MLPerf Inference
 # v5.0's Llama-2-70B interactive (40 ms) and server (200 ms) TPOT limits.
 DEFAULT_LATENCY_TARGET_S = 0.05
-# Bytes per weight / KV value.
-BYTES_PER_VALUE: dict[str, float] = {"bf16": 2.0, "fp8": 1.0}
+# Bytes per weight / KV value. FP4 (NVFP4): 4-bit values with an FP8 scale per block of 16,
+# 4.5 bits (NVIDIA Technical Blog, "Introducing NVFP4 for Efficient and Accurate Low-Precision
+# Inference", Jun 2025).
+BYTES_PER_VALUE: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5625}
+# The KV cache stays in FP8 when weights are FP4 (assumed: the FP4 serving recipes quantise
+# weights and matmul inputs; an FP4 KV cache is not the published practice).
+KV_PRECISION: dict[str, str] = {"bf16": "bf16", "fp8": "fp8", "fp4": "fp8"}
 # Default KV cache per token, scaled from Llama-3.1 in BF16 (2 x n_layers x n_kv_heads x d_head x
 # 2 B: 8B 131,072 B, 70B 327,680 B, 405B 516,096 B): 327,680 B x (N_active / 70e9)^0.35, a power
 # law fit to the three (within 17%). MLA or other compressed caches should pass their own.
 KV_BYTES_PER_TOKEN_AT_REFERENCE_BF16 = 327_680.0
 KV_REFERENCE_ACTIVE_PARAMS = 70e9
 KV_PARAMS_EXPONENT = 0.35
+# Serving software and systems gain on the same hardware, a factor per year on tokens per
+# GPU-second (kernels, batching, speculative decoding, prefix caching, disaggregated serving).
+# MLPerf Inference, Llama-2-70B on H200: v4.0 -> v4.1 (Mar -> Aug 2024) up to +27% (NVIDIA
+# Technical Blog, "NVIDIA Blackwell Platform Sets New LLM Inference Records in MLPerf Inference
+# v4.1", Aug 2024), v4.1 -> v5.0 (Aug 2024 -> Apr 2025) ~1.5-1.6x (NVIDIA MLPerf v5.0
+# announcement, Apr 2025); vLLM v0.5.3 -> v0.6.0 1.8-2.7x in one release (vLLM blog, Sep 2024).
+# 1.5: the year-on-year MLPerf rate of a mature stack, the low end of 1.5-2x a year.
+SOFTWARE_GAIN_PER_YEAR = 1.5
+# The MFUs and efficiencies above describe 2025 serving stacks (MLPerf v5.0/v5.1): the gain
+# is 1 at this date.
+SOFTWARE_REFERENCE_DATE = dt.date(2025, 1, 1)
 # Width/depth (d_model / n_layers) of dense transformers, used to estimate n_layers x d_model
 # from parameters for attention FLOP: Llama 2 70B 8192/80 = 102, Llama 3.1 405B 130.
 ASPECT_RATIO = 100.0
@@ -71,7 +88,8 @@ def layer_width(active_params: float) -> float:
 def default_kv_bytes_per_token(active_params: float, precision: Precision = "bf16") -> float:
     """KV-cache bytes per token for a GQA transformer, from the Llama-3.1 scaling above."""
     scale = math.pow(active_params / KV_REFERENCE_ACTIVE_PARAMS, KV_PARAMS_EXPONENT)
-    return KV_BYTES_PER_TOKEN_AT_REFERENCE_BF16 * scale * BYTES_PER_VALUE[precision] / 2.0
+    kv_bytes = BYTES_PER_VALUE[KV_PRECISION[precision]]
+    return KV_BYTES_PER_TOKEN_AT_REFERENCE_BF16 * scale * kv_bytes / 2.0
 
 
 def decode_mfu_at(
@@ -195,3 +213,8 @@ def query_gpu_seconds(
         + outputs / point.decode_tokens_per_gpu_s
     )
     return float(seconds) if seconds.ndim == 0 else seconds
+
+
+def software_speedup(gain_per_year: float, years_since_reference: float) -> float:
+    """Tokens per GPU-second on the same hardware relative to the reference date: g^t."""
+    return math.pow(gain_per_year, years_since_reference)

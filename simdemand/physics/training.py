@@ -8,6 +8,7 @@ Sources are given next to each default. "Epoch AI" is Epoch AI, *Data on AI Mode
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from simdemand.catalog import Precision
@@ -24,6 +25,16 @@ CHINCHILLA_ALPHA = 0.34
 CHINCHILLA_BETA = 0.28
 # Compute-optimal tokens per parameter (Hoffmann et al. 2022, Table 3: ~20).
 CHINCHILLA_TOKENS_PER_PARAM = 20.0
+
+# Algorithmic progress: the physical compute needed for a fixed loss halves every ~8 months
+# (95% CI 5-14 months; Ho et al. 2024, "Algorithmic progress in language models",
+# arXiv:2403.05812; the NeurIPS 2024 version gives a 90% CI of 2-22 months), i.e. effective
+# compute grows 2^(12/8) = 2.8x a year on top of physical compute.
+ALGORITHMIC_HALVING_MONTHS = 8.0
+# Effective compute equals physical compute at this date (the Chinchilla fit then describes
+# the runs of the calibration, 2024-25).
+ALGORITHMIC_REFERENCE_DATE = dt.date(2025, 1, 1)
+MONTHS_PER_YEAR = 12.0
 
 # --- Whole-run training utilization -----------------------------------------------------------
 # u = UTIL_AT_REFERENCE + UTIL_PER_DECADE_OF_PARAMS * log10(N_active / 70e9)
@@ -77,6 +88,18 @@ def chinchilla_loss(params: float, tokens: float) -> float:
         + CHINCHILLA_A / math.pow(params, CHINCHILLA_ALPHA)
         + CHINCHILLA_B / math.pow(tokens, CHINCHILLA_BETA)
     )
+
+
+def algorithmic_multiplier(years_since_reference: float, halving_months: float) -> float:
+    """Effective compute per physical FLOP: 2^(12 t / halving months) (1 at the reference)."""
+    return math.pow(2.0, MONTHS_PER_YEAR * years_since_reference / halving_months)
+
+
+def effective_loss(params: float, tokens: float, multiplier: float) -> float:
+    """Chinchilla loss of a run whose compute counts `multiplier` times: N and D each scaled by
+    sqrt(multiplier), so 6 N D scales by the multiplier and the compute-optimal ratio holds."""
+    scale = math.sqrt(multiplier)
+    return chinchilla_loss(params * scale, tokens * scale)
 
 
 def compute_optimal_sizing(

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
+from simdemand.physics.training import ALGORITHMIC_HALVING_MONTHS, ALGORITHMIC_REFERENCE_DATE
 from simdemand.scenario.base import (
     Date,
     Days,
@@ -78,6 +79,13 @@ class LabArchetype(Strict):
     experiments_days: PositiveDays = 90.0
     open_weights: bool = False
     release_lag_days: Days = 30.0
+    # Months for the compute of a fixed loss to halve (Ho et al. 2024: ~8, 95% CI 5-14); the
+    # predicted loss of a run uses its effective compute, its FLOP stay physical. 1 month (4,096x
+    # a year) to 1,000 years (no progress).
+    algorithmic_halving_months: Annotated[float, Field(ge=1, le=12_000)] = (
+        ALGORITHMIC_HALVING_MONTHS
+    )
+    algorithmic_reference_date: Date = ALGORITHMIC_REFERENCE_DATE
 
     @model_validator(mode="after")
     def _run_days_ordered(self) -> Self:

@@ -13,7 +13,11 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from simdemand.physics.serving import DEFAULT_LATENCY_TARGET_S
+from simdemand.physics.serving import (
+    DEFAULT_LATENCY_TARGET_S,
+    SOFTWARE_GAIN_PER_YEAR,
+    SOFTWARE_REFERENCE_DATE,
+)
 from simdemand.scenario.base import (
     CallTokens,
     Date,
@@ -22,7 +26,6 @@ from simdemand.scenario.base import (
     Name,
     Params,
     Population,
-    Precision,
     Share,
     Sigma,
     Strict,
@@ -62,6 +65,7 @@ DEFAULT_MIGRATION_LAG_DAYS = 30.0
 DEFAULT_HARDWARE_LAG_DAYS = 180.0
 
 
+ServingPrecision = Literal["bf16", "fp8", "fp4"]
 Profile = Annotated[tuple[Weight, ...], BeforeValidator(as_tuple)]
 # Adoption rates per year: up to 100. ChatGPT's first two months (1M to 100M users) are a
 # logistic rate of ~30 a year; Bass p and q of consumer durables are 0.03 and 0.38.
@@ -129,6 +133,9 @@ class _QueryClass(Strict):
     output_sigma: Sigma = DEFAULT_TOKENS_SIGMA
     output_growth_per_year: Growth = 1.0
     output_tokens_max: CallTokens | None = None
+    # Share of the class's queries served by the cohort's efficient tier ("mini"/"flash"
+    # models, `serving.efficient_max_active_params`); the rest go to the frontier tier.
+    efficient_share: Share = 0.0
 
     @model_validator(mode="after")
     def _ceilings_above_start(self) -> Self:
@@ -209,18 +216,27 @@ class Serving(Strict):
     Policies: `frontier` the base model with the lowest predicted loss released at least
     `migration_lag_days` ago; `open` the same among open-weights models; `fixed` always
     `initial_model`. `max_active_params` excludes models too costly to serve to this cohort.
+    `efficient_max_active_params` adds an efficient tier: the same policy's best model within
+    that budget, serving each class's `efficient_share` of queries.
     """
 
     policy: Literal["frontier", "open", "fixed"] = "frontier"
     migration_lag_days: Days = DEFAULT_MIGRATION_LAG_DAYS
     max_active_params: Params | None = None
+    efficient_max_active_params: Params | None = None
     initial_model: ServedModel = ServedModel()
-    precision: Precision = "fp8"
+    # Number format of weights and math: FP4 where the hardware has it (Blackwell's MLPerf
+    # Inference results are FP4), else FP8, else BF16.
+    precision: ServingPrecision = "fp4"
     hardware_lag_days: Days = DEFAULT_HARDWARE_LAG_DAYS
     # 50 ms per output token: simdemand.serving.DEFAULT_LATENCY_TARGET_S (between MLPerf v5.0's
     # Llama-2-70B interactive 40 ms and server 200 ms limits); 0.1 ms to an hour (offline
     # batches, no latency bound).
     latency_target_s: Annotated[float, Field(ge=1e-4, le=3600)] = DEFAULT_LATENCY_TARGET_S
+    # Serving software gain on the same hardware, x per year from `software_reference_date`
+    # (simdemand.physics.serving.SOFTWARE_GAIN_PER_YEAR: MLPerf round over round, 1.5x).
+    software_gain_per_year: Growth = SOFTWARE_GAIN_PER_YEAR
+    software_reference_date: Date = SOFTWARE_REFERENCE_DATE
 
 
 class CohortSpec(Strict):
@@ -267,6 +283,17 @@ class CohortSpec(Strict):
         if not self.timezones:
             raise ValueError("timezones needs at least one time zone")
         check_sum("timezones.*.share", [tz.share for tz in self.timezones])
+        return self
+
+    @model_validator(mode="after")
+    def _efficient_tier_defined(self) -> Self:
+        """Require an efficient tier's budget when a class sends queries to it."""
+        tiered = [n for n, c in self.classes.items() if c.efficient_share > 0]
+        if tiered and self.serving.efficient_max_active_params is None:
+            raise ValueError(
+                f"efficient_share given ({', '.join(tiered)}) but no "
+                "serving.efficient_max_active_params"
+            )
         return self
 
     @model_validator(mode="after")

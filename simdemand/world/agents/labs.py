@@ -77,7 +77,7 @@ class Lab:
         cluster = max(
             1, round(spec.cluster_gpus_at_reference * spec.cluster_growth_per_year**years)
         )
-        precision = spec.precision if hardware.fp8_flop_per_s is not None else "bf16"
+        precision = hardware.supported(spec.precision)
         peak = hardware.peak_flop_per_s(precision)
         min_s = spec.min_run_days * HOURS_PER_DAY * SECONDS_PER_HOUR
         max_s = spec.max_run_days * HOURS_PER_DAY * SECONDS_PER_HOUR
@@ -183,10 +183,17 @@ class Lab:
                 parent_id=None,
                 hardware=hw,
                 gpu_hours=plan.gpu_hours,
-                predicted_loss=training.chinchilla_loss(plan.active_params, plan.tokens),
+                predicted_loss=self.predicted_loss(plan, run_start_h),
                 technique="pretraining",
             )
         )
+
+    def predicted_loss(self, plan: RunPlan, start_h: float) -> float:
+        """The run's Chinchilla loss at its effective compute (algorithmic progress at start)."""
+        spec = self.spec
+        years = self.world.years_since(start_h, spec.algorithmic_reference_date)
+        multiplier = training.algorithmic_multiplier(years, spec.algorithmic_halving_months)
+        return training.effective_loss(plan.active_params, plan.tokens, multiplier)
 
     def alternatives(self, plan: RunPlan, start_h: float) -> list[RunPlan]:
         """The planned run, then the same run resized for each other generation the fleet has

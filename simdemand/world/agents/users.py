@@ -82,7 +82,9 @@ class Cohort:
         self.charge_hours = 1 if hourly else int(HOURS_PER_DAY)
         initial = spec.serving.initial_model
         self.initial = Served(initial.model_id, initial.params, initial.active_params)
-        self.best: ModelRecord | None = None
+        self.tiers = tier_caps(spec)
+        self.best: dict[str, ModelRecord | None] = dict.fromkeys(self.tiers)
+        self.efficient_shares = np.array([c.efficient_share for c in self.classes])
         self.seen = 0
         self.pending: list[ModelRecord] = []
         self.coefficients = np.array([work_coefficients(c) for c in self.classes])
@@ -130,18 +132,40 @@ class Cohort:
         per_in, per_out, per_query, decoded = (self.coefficients[:, k, None] for k in range(4))
         prefill = per_in * sum_in + per_out * sum_out + per_query * counts
         decode = decoded * sum_out
-        model, hardware = self.serving_model(start_h), self.hardware(start_h)
-        prices = [
-            self.prices(model, hardware, cls, context_tokens(cls, inputs[i], outputs[i]))
-            for i, cls in enumerate(self.classes)
-        ]
-        seconds_in = np.array([p.gpu_s_per_input_token for p in prices])[:, None]
-        seconds_out = np.array([p.gpu_s_per_output_token for p in prices])[:, None]
-        flop_per_token = np.array([p.flop_per_computed_token for p in prices])[:, None]
-        gpu_hours = (prefill * seconds_in + decode * seconds_out) / SECONDS_PER_HOUR
-        flop = (prefill * (1.0 - self.cached[:, None]) + decode) * flop_per_token
-        labels = (model.model_id, hardware.name)
-        self.charge(start_h, labels, (gpu_hours, flop, counts, prefill + decode))
+        hardware = self.hardware(start_h)
+        speedup = self.software_speedup(start_h + hours / 2.0)
+        contexts = [context_tokens(c, inputs[i], outputs[i]) for i, c in enumerate(self.classes)]
+        for tier, share in self.tier_shares():
+            model = self.serving_model(start_h, tier)
+            prices = [
+                self.prices(model, hardware, cls, contexts[i]) for i, cls in enumerate(self.classes)
+            ]
+            seconds_in = np.array([p.gpu_s_per_input_token for p in prices])[:, None]
+            seconds_out = np.array([p.gpu_s_per_output_token for p in prices])[:, None]
+            flop_per_token = np.array([p.flop_per_computed_token for p in prices])[:, None]
+            tier_prefill, tier_decode = prefill * share, decode * share
+            seconds = tier_prefill * seconds_in + tier_decode * seconds_out
+            gpu_hours = seconds / SECONDS_PER_HOUR / speedup
+            flop = (tier_prefill * (1.0 - self.cached[:, None]) + tier_decode) * flop_per_token
+            amounts = (gpu_hours, flop, counts * share, tier_prefill + tier_decode)
+            served = np.flatnonzero(share[:, 0])
+            self.charge(start_h, (model.model_id, hardware.name), amounts, tier, served)
+
+    def tier_shares(self) -> list[tuple[str, FloatArray]]:
+        """Each serving tier with a share of queries: (tier, share of each class, as a column).
+
+        One unnamed tier taking everything when the cohort has no efficient tier."""
+        if len(self.tiers) == 1:
+            return [("", np.ones((len(self.classes), 1)))]
+        efficient = self.efficient_shares[:, None]
+        shares = [("frontier", 1.0 - efficient), ("efficient", efficient)]
+        return [(tier, share) for tier, share in shares if share.any()]
+
+    def software_speedup(self, at_h: float) -> float:
+        """Serving software's gain in tokens per GPU-second at `at_h` over its reference date."""
+        spec = self.spec.serving
+        years = self.world.years_since(at_h, spec.software_reference_date)
+        return serving.software_speedup(spec.software_gain_per_year, years)
 
     def query_rate(self, start_h: float, years: FloatArray) -> FloatArray:
         """Expected queries in each hour of the step, all classes together."""
@@ -175,8 +199,8 @@ class Cohort:
         shares: FloatArray = start[:, None] + (final - start)[:, None] * progress[None, :]
         return shares
 
-    def serving_model(self, at_h: float) -> Served:
-        """The policy's model at `at_h` among releases at least the migration lag old."""
+    def serving_model(self, at_h: float, tier: str = "") -> Served:
+        """The policy's model of `tier` at `at_h` among releases at least the migration lag old."""
         serving = self.spec.serving
         if serving.policy == "fixed":
             return self.initial
@@ -188,23 +212,24 @@ class Cohort:
         for model in self.pending:
             if model.released_h + lag_h > at_h:
                 waiting.append(model)
-            elif self.eligible(model) and (
-                self.best is None or model.predicted_loss < self.best.predicted_loss
-            ):
-                self.best = model
+                continue
+            for name, best in self.best.items():
+                if self.eligible(model, self.tiers[name]) and (
+                    best is None or model.predicted_loss < best.predicted_loss
+                ):
+                    self.best[name] = model
         self.pending = waiting
-        if self.best is None:
+        best = self.best[tier or "frontier"]
+        if best is None:
             return self.initial
-        return Served(self.best.model_id, self.best.params, self.best.active_params)
+        return Served(best.model_id, best.params, best.active_params)
 
-    def eligible(self, model: ModelRecord) -> bool:
+    def eligible(self, model: ModelRecord, cap: float | None) -> bool:
         """A base model (no parent) the policy allows and within the active-parameter cap."""
-        serving = self.spec.serving
         if model.parent_id is not None:
             return False
-        if serving.policy == "open" and not model.open_weights:
+        if self.spec.serving.policy == "open" and not model.open_weights:
             return False
-        cap = serving.max_active_params
         return cap is None or model.active_params <= cap
 
     def hardware(self, at_h: float) -> Hardware:
@@ -251,24 +276,45 @@ class Cohort:
         return self.points[key]
 
     def precision(self, hardware: Hardware) -> Precision:
-        """The cohort's serving precision, or BF16 on hardware without FP8."""
-        wanted = self.spec.serving.precision
-        return wanted if hardware.fp8_flop_per_s is not None else "bf16"
+        """The cohort's serving precision, or the narrowest wider one the hardware has."""
+        return hardware.supported(self.spec.serving.precision)
 
     def charge(
-        self, start_h: float, labels: tuple[str, str], amounts: tuple[FloatArray, ...]
+        self,
+        start_h: float,
+        labels: tuple[str, str],
+        amounts: tuple[FloatArray, ...],
+        tier: str,
+        classes: npt.NDArray[np.intp],
     ) -> None:
-        """Charge a step's hourly amounts (classes x hours: GPU-hours, FLOP, queries, tokens),
-        each class as intervals of `charge_hours`."""
-        for i, activity in enumerate(self.class_names):
+        """Charge a step's hourly amounts (classes x hours: GPU-hours, FLOP, queries, tokens)
+        of the `classes` a tier serves, each as intervals of `charge_hours`, buffered apart per
+        tier."""
+        for i in classes:
             hourly = [column[i] for column in amounts]
             self.world.ledger.record_hours(
-                TEST_TIME, self.name, activity, labels, start_h, hourly, self.charge_hours
+                TEST_TIME,
+                self.name,
+                self.class_names[i],
+                labels,
+                start_h,
+                hourly,
+                self.charge_hours,
+                tier,
             )
 
     def flush(self) -> None:
         """Append every buffered charge of this cohort to the ledger."""
         self.world.ledger.flush_buffers(self.name)
+
+
+def tier_caps(spec: CohortSpec) -> dict[str, float | None]:
+    """Active-parameter cap of each serving tier: the frontier tier, and the efficient one if
+    the cohort has it."""
+    caps = {"frontier": spec.serving.max_active_params}
+    if spec.serving.efficient_max_active_params is not None:
+        caps["efficient"] = spec.serving.efficient_max_active_params
+    return caps
 
 
 def adoption_users(adoption: LogisticAdoption | BassAdoption, years: FloatArray) -> FloatArray:
