@@ -8,9 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_testtime_calibration import output_tokens_per_gpu_s
+from typer.testing import CliRunner
 
 from simdemand import load_scenario, simulate
+from simdemand.analysis import technology
 from simdemand.catalog import Catalog, load_catalog, trend
+from simdemand.cli import app
 from simdemand.errors import InputError
 from simdemand.physics import serving, training
 from simdemand.physics.estimate import estimate_inference
@@ -21,6 +24,7 @@ from simdemand.world.world import World
 
 HERE = Path(__file__).parent / "scenarios"
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+Row = dict[str, str | float | pd.Timestamp]
 
 
 # --- Algorithmic progress (training) ----------------------------------------------------------
@@ -278,3 +282,74 @@ def test_mlperf_b200_in_fp4(tmp_path: Path) -> None:
     rate, used = output_tokens_per_gpu_s(tmp_path, "2025-02-01", precision="fp4")
     assert used == "B200"
     assert rate == pytest.approx(101_527 / 8, rel=0.30)
+
+
+# --- The technology table of the summary ------------------------------------------------------
+
+
+def job(regime: str, activity: str, model: str, hw: str, start: str, **amounts: float) -> Row:
+    """One jobs-table row with zero amounts unless given."""
+    row: Row = {"regime": regime, "agent": "a", "activity": activity, "model_id": model}
+    row |= {"hardware": hw, "start": pd.Timestamp(start, tz="UTC"), "gpus": 0.0}
+    row |= dict.fromkeys(("gpu_hours", "flop", "cost_usd", "queries", "tokens"), 0.0)
+    return row | amounts
+
+
+def test_technology_table_by_hand() -> None:
+    """Two years, two served models (m1 at the reference capability, m2 smaller and better):
+    USD per million tokens, fixed capability, GPU-seconds per query, token-weighted active
+    parameters, the serving mix and the largest run, each as computed by hand."""
+    jobs = pd.DataFrame(
+        [
+            job("test-time", "chat", "m1", "H200", "2025-03-01", cost_usd=4.0, tokens=2e6,
+                queries=10.0, gpu_hours=1.0),
+            job("test-time", "reasoning", "m1", "GB200", "2025-06-01", cost_usd=6.0, tokens=2e6,
+                queries=10.0, gpu_hours=3.0),
+            job("test-time", "chat", "m1", "GB300", "2026-03-01", cost_usd=2.0, tokens=1e6,
+                queries=4.0, gpu_hours=0.5),
+            job("test-time", "chat", "m2", "GB300", "2026-04-01", cost_usd=1.0, tokens=4e6,
+                queries=16.0, gpu_hours=0.5),
+            job("pretraining", "final-run", "m9", "GB200", "2025-02-01", flop=1e26, gpus=5e4),
+            job("pretraining", "final-run", "m8", "GB200", "2025-05-01", flop=3e26, gpus=8e4),
+            job("pretraining", "experiments", "m8", "GB200", "2025-01-01", flop=9e26),
+        ]
+    )  # fmt: skip
+    models = pd.DataFrame(
+        {
+            "model_id": ["m1", "m2", "m9"],
+            "parent_id": [None, None, None],
+            "released": pd.to_datetime(["2024-12-01", "2025-12-01", "2024-06-01"], utc=True),
+            "active_params": [4e10, 1e10, 1e11],
+            "predicted_loss": [2.0, 1.9, 2.1],
+        }
+    )
+    table = technology.by_year(jobs, models, pd.Timestamp("2025-01-01", tz="UTC"))
+    y25, y26 = (table[table["year"] == y].iloc[0] for y in (2025, 2026))
+    assert y25["usd_per_m_tokens"] == pytest.approx(10.0 / 4.0)
+    assert y26["usd_per_m_tokens"] == pytest.approx(3.0 / 5.0)
+    # reference: m1 (loss 2.0, the best released by 2025); in 2026 m2 (1.9) is $0.25/M, m1 $2/M
+    assert y25["usd_per_m_tokens_fixed"] == pytest.approx(2.5)
+    assert (y26["usd_per_m_tokens_fixed"], y26["fixed_capability_model"]) == (0.25, "m2")
+    assert y25["gpu_s_per_query"] == pytest.approx(4.0 * 3600 / 20)
+    assert y26["served_active_params"] == pytest.approx((4e10 * 1e6 + 1e10 * 4e6) / 5e6)
+    assert y25["serving_hardware"] == "GB200 75%, H200 25%"
+    assert (y25["largest_run_flop"], y25["largest_run_gpus"]) == (3e26, 8e4)
+    assert pd.isna(y26["largest_run_flop"])
+    by_class = technology.cost_by_class(jobs).set_index("year")
+    assert by_class.loc[2025, "chat"] == pytest.approx(2.0)
+    assert by_class.loc[2025, "reasoning"] == pytest.approx(3.0)
+
+
+def test_summary_has_the_technology_table(tmp_path: Path, runner: CliRunner) -> None:
+    """`simdemand summary` prints the technology table of a run with labs and cohorts."""
+    out = tmp_path / "run"
+    sets = ["labs.big.reference_date=2025-01-01", "labs.big.compute_flop_at_reference=1e24"]
+    sets += ["labs.big.compute_growth_per_year=4.0", "labs.big.runs_per_year=12.0"]
+    sets += ["labs.big.cluster_gpus_at_reference=4096"]
+    args = ["run", str(HERE / "users.toml"), "--out", str(out)]
+    result = runner.invoke(app, [*args, *(a for s in sets for a in ("--set", s))])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["summary", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Technology by year" in result.stdout
+    assert "usd_per_m_tokens" in result.stdout

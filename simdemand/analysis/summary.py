@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simdemand.analysis import post_training, supply, test_time
+from simdemand.analysis import post_training, supply, technology, test_time
 from simdemand.units import POST_TRAINING, TEST_TIME
 
 
@@ -42,6 +42,9 @@ def summarize(
         )
     if (jobs["regime"] == TEST_TIME).any():
         out["test_time"] = test_time.measures(jobs, timeseries)
+        start = pd.to_datetime(timeseries["time"], utc=True).min()
+        out["technology"] = technology.by_year(jobs, models, start)
+        out["cost_by_class"] = technology.cost_by_class(jobs)
     return out
 
 

@@ -1,0 +1,105 @@
+"""Technology progress over a run, by calendar year: what a token costs, what serves it, and
+the largest pretraining run.
+
+Pure pandas over `jobs` and `models` as read from a results folder. "Fixed capability" is the
+best base model released by the run's start (lowest predicted loss): each year, the cheapest
+served model at least as good as it (predicted loss no higher), priced as served that year.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from simdemand.units import SECONDS_PER_HOUR, TEST_TIME
+
+TOKENS_PER_MILLION = 1e6
+FINAL_RUN = "final-run"
+
+
+def years_of(frame: pd.DataFrame) -> pd.Series:
+    """Calendar year (UTC) of each job's start."""
+    return pd.to_datetime(frame["start"], utc=True).dt.year.rename("year")
+
+
+def served(jobs: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
+    """Test-time jobs with their year and their model's active parameters and predicted loss
+    (NaN for a model given by size in the scenario, not released in the run)."""
+    frame = jobs[jobs["regime"] == TEST_TIME]
+    known = models.set_index("model_id")
+    return frame.assign(
+        year=years_of(frame),
+        active_params=frame["model_id"].map(known["active_params"]),
+        predicted_loss=frame["model_id"].map(known["predicted_loss"]),
+    )
+
+
+def reference_loss(models: pd.DataFrame, start: pd.Timestamp) -> float:
+    """Lowest predicted loss of a base model released by `start` (NaN if none)."""
+    bases = models[models["parent_id"].isna() & (pd.to_datetime(models["released"]) <= start)]
+    return float(bases["predicted_loss"].min()) if len(bases) else float("nan")
+
+
+def fixed_capability(frame: pd.DataFrame, loss: float) -> pd.DataFrame:
+    """Per year: the cheapest served model with predicted loss <= `loss`, and its USD per
+    million tokens over that year's service."""
+    good = frame[frame["predicted_loss"] <= loss]
+    per_model = good.groupby(["year", "model_id"])[["cost_usd", "tokens"]].sum().reset_index()
+    per_model["usd"] = per_model["cost_usd"] / per_model["tokens"] * TOKENS_PER_MILLION
+    cheapest = per_model.loc[per_model.groupby("year")["usd"].idxmin()]
+    return cheapest.rename(
+        columns={"usd": "usd_per_m_tokens_fixed", "model_id": "fixed_capability_model"}
+    )[["year", "usd_per_m_tokens_fixed", "fixed_capability_model"]]
+
+
+def largest_runs(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Per year of start: the largest final pretraining run's FLOP, GPUs and hardware."""
+    runs = jobs[jobs["activity"] == FINAL_RUN]
+    runs = runs.assign(year=years_of(runs))
+    top = runs.loc[runs.groupby("year")["flop"].idxmax(), ["year", "flop", "gpus", "hardware"]]
+    return top.rename(
+        columns={"flop": "largest_run_flop", "gpus": "largest_run_gpus", "hardware": "run_hardware"}
+    )
+
+
+def hardware_mix(frame: pd.DataFrame) -> pd.Series:
+    """Per year: serving GPU-hours by hardware as shares, "GB300 90%, GB200 10%" (largest first)."""
+    hours = frame.groupby(["year", "hardware"])["gpu_hours"].sum()
+    shares = hours / hours.groupby(level="year").transform("sum")
+
+    def label(year_shares: pd.Series) -> str:
+        ordered = year_shares.droplevel("year").sort_values(ascending=False)
+        return ", ".join(f"{name} {share:.0%}" for name, share in ordered.items() if share >= 0.005)
+
+    return shares.groupby(level="year").apply(label).rename("serving_hardware")
+
+
+def by_year(jobs: pd.DataFrame, models: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """Technology by calendar year.
+
+    usd_per_m_tokens: test-time cost per million tokens processed (input + output);
+    usd_per_m_tokens_fixed and fixed_capability_model: the same for the cheapest served model
+    at least as good as the best base model released by `start`; gpu_s_per_query;
+    served_active_params: token-weighted mean active parameters of the served models (released
+    ones only); serving_hardware: the mix of serving GPU-hours; largest_run_flop,
+    largest_run_gpus, run_hardware: the largest final pretraining run started that year.
+    """
+    frame = served(jobs, models)
+    sums = frame.groupby("year")[["cost_usd", "tokens", "queries", "gpu_hours"]].sum()
+    table = pd.DataFrame(index=sums.index)
+    table["usd_per_m_tokens"] = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
+    table["gpu_s_per_query"] = sums["gpu_hours"] * SECONDS_PER_HOUR / sums["queries"]
+    known = frame.dropna(subset=["active_params"])
+    weighted = (known["active_params"] * known["tokens"]).groupby(known["year"]).sum()
+    table["served_active_params"] = weighted / known.groupby("year")["tokens"].sum()
+    table = table.join(hardware_mix(frame)).reset_index()
+    fixed = fixed_capability(frame, reference_loss(models, start))
+    table = table.merge(fixed, on="year", how="left")
+    return table.merge(largest_runs(jobs), on="year", how="outer").sort_values("year")
+
+
+def cost_by_class(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Test-time USD per million tokens by calendar year (rows) and query class (columns)."""
+    frame = jobs[jobs["regime"] == TEST_TIME]
+    sums = frame.groupby([years_of(frame), frame["activity"]])[["cost_usd", "tokens"]].sum()
+    usd = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
+    return usd.unstack("activity").rename_axis(columns=None).reset_index()
