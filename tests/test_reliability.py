@@ -379,6 +379,24 @@ def test_values_beyond_physical_bounds_are_refused(
             "over 1e9 a month",
         ),
         (
+            TINY,
+            [
+                "labs.big.algorithmic_halving_months=1",
+                "labs.big.algorithmic_reference_date=2200-01-01",
+            ],
+            "labs.big.algorithmic_halving_months",
+            "effective compute overflow",
+        ),
+        (
+            USERS,
+            [
+                "users.people.serving.software_gain_per_year=100",
+                "users.people.serving.software_reference_date=2200-01-01",
+            ],
+            "users.people.serving.software_gain_per_year",
+            "overflows",
+        ),
+        (
             FLEET,
             ["fleet.growth.growth_per_year=100", "run.end=2040-01-01"],
             "fleet.growth.growth_per_year",

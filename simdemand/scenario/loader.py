@@ -120,7 +120,11 @@ def apply_override(raw: Raw, item: str, source: str) -> None:
             "dotted.path=value per --set, on one line",
         )
     if not sep or not all(parts):
-        raise single(source, key or item, f"override '{item}' is not of the form dotted.path=value")
+        raise single(
+            source,
+            key.strip() or "--set",
+            f"override {quoted(item)} is not of the form dotted.path=value",
+        )
     node = raw
     for depth, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
@@ -302,7 +306,7 @@ def shown(value: Any) -> str:
     """A value as a scenario file writes it: dates as dates, floats short; cut if long."""
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, int | float) and not isinstance(value, bool) and len(repr(value)) > 10:
+    if isinstance(value, float) and len(repr(value)) > 10:
         return f"{value:.6g}"
     return quoted(value)
 

@@ -45,6 +45,9 @@ MAX_QUERY_TOKENS = 1e10
 MAX_GPUS_PER_QUARTER = 1e10
 # A growth factor g^t is evaluated in floating point: |t ln g| must stay below ln(1e300).
 MAX_EXPONENT = math.log(1e300)
+# Algorithmic progress multiplies effective compute by 2^halvings: at most 2^+-1000 (~1e+-301),
+# so that neither it nor the model sizes it scales overflow or vanish.
+MAX_HALVINGS = 1000.0
 
 
 def plausibility_errors(scenario: Scenario, catalog: Catalog) -> list[FieldError]:
@@ -121,6 +124,15 @@ def lab_errors(scenario: Scenario, catalog: Catalog) -> Iterator[FieldError]:
                 f"{first} and {last}, outside 1e12-1e32 (1e32 is half the world's yearly "
                 "electricity); check reference_date and compute_growth_per_year",
             )
+        progress = span(spec.algorithmic_reference_date, first, last)
+        if max(abs(t) for t in progress) * 12.0 / spec.algorithmic_halving_months > MAX_HALVINGS:
+            yield FieldError(
+                f"{where}.algorithmic_halving_months",
+                f"halving every {spec.algorithmic_halving_months:g} months over the "
+                f"{max(abs(t) for t in progress):.0f} years between algorithmic_reference_date "
+                f"({spec.algorithmic_reference_date}) and this lab's runs makes effective compute "
+                "overflow; move algorithmic_reference_date nearer or lengthen the halving time",
+            )
         cluster = max(trend(spec.cluster_gpus_at_reference, spec.cluster_growth_per_year, years))
         if cluster > math.log10(MAX_CLUSTER_GPUS):
             yield FieldError(
@@ -177,6 +189,15 @@ def cohort_errors(scenario: Scenario, catalog: Catalog) -> Iterator[FieldError]:
                 f"{where}.adoption.rate_per_year",
                 f"the logistic curve traced back {-min(years):.0f} years from reference_date at "
                 f"{adoption.rate_per_year:g} a year overflows; move reference_date nearer",
+            )
+        serving = spec.serving
+        gains = span(serving.software_reference_date, run.start, run.end)
+        if overflows(serving.software_gain_per_year, gains):
+            yield FieldError(
+                f"{where}.serving.software_gain_per_year",
+                f"{serving.software_gain_per_year:g}^t over the {max(abs(t) for t in gains):.0f} "
+                "years from software_reference_date overflows; move software_reference_date "
+                "nearer the horizon",
             )
         for cls_name, cls in spec.classes.items():
             yield from class_errors(f"{where}.classes.{cls_name}", cls, years)
