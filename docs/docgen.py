@@ -272,25 +272,33 @@ def api_index() -> str:
 # --- calibration ------------------------------------------------------------------------------
 
 
+def cell(value: object) -> str:
+    """A catalog value as a table cell: numbers to four digits, absent as a dash."""
+    if value is None or value == ():
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, tuple):
+        return ", ".join(f"`{v}`" for v in value)
+    return str(value)
+
+
 def hardware_table() -> str:
-    """The bundled catalog: every figure of every accelerator, with its source."""
-    from simdemand.catalog import load_catalog
+    """The bundled catalog: every field of every accelerator (the columns are the fields of
+    `Hardware`, so a new field shows up by itself), then each entry's source."""
+    from simdemand.catalog import Hardware, load_catalog
 
     catalog = load_catalog()
+    fields = [name for name in Hardware.model_fields if name not in ("name", "source")]
     lines = [
-        "| name | BF16 dense FLOP/s | FP8 dense FLOP/s | HBM B | HBM B/s | TDP W | available "
-        "| USD per GPU-hour | GPUs per node | training eff. | serving eff. |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| name | " + " | ".join(f"`{f}`" for f in fields) + " |",
+        "|---|" + "---|" * len(fields),
     ]
     for name in catalog:
         hw = catalog[name]
-        fp8 = f"{hw.fp8_flop_per_s:.4g}" if hw.fp8_flop_per_s is not None else "—"
-        lines.append(
-            f"| `{name}` | {hw.bf16_flop_per_s:.4g} | {fp8} | {hw.hbm_bytes:.3g} | "
-            f"{hw.hbm_bytes_per_s:.4g} | {hw.tdp_w:g} | {hw.available} | "
-            f"{hw.usd_per_gpu_hour:g} | {hw.gpus_per_node} | {hw.training_efficiency:g} | "
-            f"{hw.serving_efficiency:g} |"
-        )
+        lines.append(f"| `{name}` | " + " | ".join(cell(getattr(hw, f)) for f in fields) + " |")
     lines.append("")
     for name in catalog:
         source = " ".join(catalog[name].source.split())

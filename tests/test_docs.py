@@ -15,7 +15,7 @@ import pytest
 
 import simdemand
 from simdemand import plots
-from simdemand.catalog import load_catalog
+from simdemand.catalog import Hardware, load_catalog
 from simdemand.results import reader, supply, tables
 
 ROOT = Path(__file__).parent.parent
@@ -126,12 +126,15 @@ def test_every_calibration_test_is_cited() -> None:
             )
 
 
-def test_hardware_table_lists_every_catalog_entry() -> None:
+def test_hardware_table_lists_every_catalog_entry_and_field() -> None:
     text = docgen.hardware_table()
     catalog = load_catalog()
     for name in catalog:
         assert f"| `{name}` |" in text
         assert " ".join(catalog[name].source.split()) in text
+    header = text.splitlines()[0]
+    for field in Hardware.model_fields:
+        assert field in ("name", "source") or f"`{field}`" in header, field
 
 
 # --- command line, API, gallery ---------------------------------------------------------------
