@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import pyarrow as pa
 
 from simdemand.catalog import Catalog
 from simdemand.physics import energy
-from simdemand.world.binning import split
+from simdemand.world.binning import cell_sums
 from simdemand.world.ledger import Intervals
 from simdemand.world.registry import ModelRecord
 
@@ -73,8 +74,13 @@ MODELS = pa.schema(
 
 def timestamps(start: dt.datetime, hours: npt.NDArray[np.float64]) -> pa.Array:
     """UTC timestamps (microseconds) for simulated hours since `start`."""
+    return pa.array(microseconds(start, hours), type=TIME)
+
+
+def microseconds(start: dt.datetime, hours: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Microseconds since the epoch of simulated hours since `start`."""
     base = int(start.timestamp()) * 1_000_000
-    return pa.array(base + np.rint(hours * US_PER_HOUR).astype(np.int64), type=TIME)
+    return base + np.rint(hours * US_PER_HOUR).astype(np.int64)
 
 
 def text(values: npt.NDArray[np.object_]) -> pa.Array:
@@ -82,7 +88,7 @@ def text(values: npt.NDArray[np.object_]) -> pa.Array:
     return decoded(*pd.factorize(values, sort=True))
 
 
-def decoded(codes: npt.NDArray[np.int64], labels: Any) -> pa.Array:
+def decoded(codes: npt.NDArray[np.integer[Any]], labels: Any) -> pa.Array:
     """The string column whose row i is labels[codes[i]]."""
     dictionary = pa.array(np.asarray(labels, dtype=object), pa.string())
     return pa.DictionaryArray.from_arrays(codes, dictionary).cast(pa.string())
@@ -131,26 +137,36 @@ def timeseries_table(
 ) -> pa.Table:
     """Intervals binned on the grid, summed by (time, regime, agent, activity, hardware).
 
-    Rows are sorted by bin, then by the labels in alphabetical order.
+    Rows are sorted by bin, then by the labels in alphabetical order. The pieces are summed
+    window by window of time, without a sort: cost linear in the pieces, memory in the window.
     """
-    row, bins, share = split(iv.start_h, iv.end_h, edges)
     keys = ("regime", "agent", "activity", "hardware")
     codes, labels = zip(*(pd.factorize(getattr(iv, key), sort=True) for key in keys), strict=True)
-    group = bins.astype(np.int64)
-    for code, label in zip(codes, labels, strict=True):
-        group = group * len(label) + code[row]
-    unique, inverse = np.unique(group, return_inverse=True)
-    columns: dict[str, pa.Array] = {}
-    rest = unique
-    for key, label in reversed(list(zip(keys, labels, strict=True))):
-        rest, code = np.divmod(rest, len(label))
-        columns[key] = decoded(code, label)
-    columns["time"] = timestamps(start, edges[rest])
-    for name, values in money.items():
-        columns[name] = pa.array(
-            np.bincount(inverse, weights=values[row] * share, minlength=len(unique))
-        )
+    group, group_codes = label_groups(codes, [len(label) for label in labels])
+    n_groups = len(group_codes[0])
+    cells = cell_sums(iv.start_h, iv.end_h, edges, group, n_groups, [*money.values()])
+    columns = {"time": pa.array(microseconds(start, edges)[cells.bins], type=TIME)}
+    for key, label, code in zip(keys, labels, group_codes, strict=True):
+        columns[key] = decoded(code[cells.groups], label)
+    columns.update(zip(money, map(pa.array, cells.sums), strict=True))
     return pa.Table.from_pydict(columns, schema=TIMESERIES)
+
+
+def label_groups(
+    codes: Sequence[npt.NDArray[np.int64]], sizes: Sequence[int]
+) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.int32]]]:
+    """Each row's group (its combination of label codes), numbered in the order of the codes,
+    and each group's code for every label."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code, size in zip(codes, sizes, strict=True):
+        key = key * size + code
+    group, combos = pd.factorize(key, sort=True)
+    rest = np.asarray(combos, dtype=np.int64)
+    per_label = []
+    for size in reversed(sizes):
+        rest, code = np.divmod(rest, size)
+        per_label.append(code.astype(np.int32))
+    return group.astype(np.int64), per_label[::-1]
 
 
 def models_table(models: list[ModelRecord], start: dt.datetime) -> pa.Table:
