@@ -388,9 +388,8 @@ class Community:
         self.rows = {}
 
     def hardware(self, at_h: float) -> Hardware:
-        """The newest generation available (after the lag) at a time, else the oldest one."""
-        catalog = self.world.catalog
-        try:
-            return catalog.newest_available(self.world.date_at(at_h), self.spec.hardware_lag_days)
-        except LookupError:
-            return min((catalog[n] for n in catalog.names), key=lambda hw: (hw.available, hw.name))
+        """The newest generation available (after the lag) at a time (validation made sure there
+        is one)."""
+        return self.world.catalog.newest_available(
+            self.world.date_at(at_h), self.spec.hardware_lag_days
+        )

@@ -118,11 +118,8 @@ class Lab:
         catalog = self.world.catalog
         if self.spec.hardware is not None:
             return catalog[self.spec.hardware]
-        try:
-            at = self.world.date_at(start_h)
-            return catalog.newest_available(at, self.spec.hardware_lag_days)
-        except LookupError:  # before the catalog's first generation: use the oldest one
-            return min((catalog[n] for n in catalog.names), key=lambda hw: (hw.available, hw.name))
+        # Validation made sure a generation is available from the lab's first possible run.
+        return catalog.newest_available(self.world.date_at(start_h), self.spec.hardware_lag_days)
 
     def train(self, plan: RunPlan, decided_h: float) -> Generator[simpy.Event, Grant, None]:
         """Run experiments, then the final run, then release the model after a lag."""

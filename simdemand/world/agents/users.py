@@ -233,14 +233,11 @@ class Cohort:
         return cap is None or model.active_params <= cap
 
     def hardware(self, at_h: float) -> Hardware:
-        """The newest generation available (after the lag) at `at_h`, else the oldest one."""
-        catalog = self.world.catalog
-        try:
-            return catalog.newest_available(
-                self.world.date_at(at_h), self.spec.serving.hardware_lag_days
-            )
-        except LookupError:
-            return min((catalog[n] for n in catalog.names), key=lambda hw: (hw.available, hw.name))
+        """The newest generation available (after the lag) at `at_h` (validation made sure
+        there is one from the cohort's start)."""
+        return self.world.catalog.newest_available(
+            self.world.date_at(at_h), self.spec.serving.hardware_lag_days
+        )
 
     def prices(self, model: Served, hardware: Hardware, cls: QueryClass, context: float) -> Prices:
         """GPU-seconds per input and output token and FLOP per computed token (cached)."""
