@@ -71,6 +71,8 @@ COLUMNS: dict[str, str] = {
     "job_id": "row number, in the order the intervals were charged",
     "model_id": "the model trained, post-trained or served; derivatives charged in bulk per "
     "family, technique and step are `BASE~TECHNIQUE`",
+    "base_id": "post-training rows: the base model of the family the derivatives descend from "
+    "(null elsewhere)",
     "start": "start of the interval",
     "end": "end of the interval (clipped to the horizon)",
     "gpus": "mean GPUs busy over the interval",

@@ -286,7 +286,8 @@ def hand_made() -> tuple[pd.DataFrame, pd.DataFrame]:
     jobs = pd.DataFrame(
         {
             "regime": [POST, POST, POST, POST, POST, "pretraining"],
-            "model_id": ["c/d1", "c/d2", "A~lora", "c/d1~quantize", "B~lora", "A"],
+            "model_id": ["c/d1", "c/d2", "A~lora", "A~quantize", "B~lora", "A"],
+            "base_id": ["A", "A", "A", "A", "B", None],
             "gpu_hours": [10.0, 5.0, 20.0, 0.0, 3.0, 100.0],
             "flop": [1e18, 1e17, 2e18, 0.0, 1e18, 1e20],
             "derivatives": [1.0, 1.0, 30.0, 7.0, 4.0, 0.0],
@@ -300,9 +301,9 @@ def test_ecosystem_summary_by_hand() -> None:
     """Counts, depth, tree compute and ratios of a hand-made run."""
     models, jobs = hand_made()
     a = ecosystem_summary(models, jobs).set_index("base").loc["A"]
-    assert a["derivatives"] == 39.0  # 2 released + 30 LoRA + 7 quantizations of c/d1
+    assert a["derivatives"] == 39.0  # 2 released + 30 LoRA + 7 quantizations, in bulk
     assert a["registered"] == 2
-    assert a["max_depth"] == 2  # c/d2, and the quantizations of c/d1
+    assert a["max_depth"] == 2  # c/d2 (bulk rows sit one below the base)
     assert a["post_training_gpu_hours"] == 35.0
     assert a["ratio"] == pytest.approx(0.35)
     assert a["ratio_flop"] == pytest.approx(3.1e18 / 1e20)

@@ -21,9 +21,9 @@ from simdemand.results.reader import Run, read_run
 UTC = dt.UTC
 
 
-def stamp(*args: int) -> pd.Timestamp:
-    """A UTC timestamp."""
-    return pd.Timestamp(dt.datetime(*args, tzinfo=UTC))
+def stamp(year: int, month: int, day: int) -> pd.Timestamp:
+    """A UTC timestamp at midnight."""
+    return pd.Timestamp(dt.datetime(year, month, day, tzinfo=UTC))
 
 
 def hand_run(fleet: bool = True) -> Run:

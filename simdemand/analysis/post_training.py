@@ -3,13 +3,13 @@ pretraining. Pure functions over a run's ``models`` and ``jobs`` tables (as pand
 
 A base is a model without a parent (a lab's release). Its *tree* is every derivative that
 descends from it, at any depth. Post-training rows of the jobs table belong to a tree through
-their ``model_id``: either a derivative in the models table (followed up its ``parent_id`` chain
-to the root), or ``ROOT~TECHNIQUE``, the row of a community that stands for derivatives of that
-family not released one by one. Every post-training row's ``derivatives`` column holds the number of
-derivatives it stands for, so derivative counts include the unregistered (and the zero-compute
-merges and quantizations). Counts and compute cover the simulated horizon only: the jobs table
-is clipped to it, and a base released late has had less time to collect derivatives
-(``observed_days`` says how long).
+their ``model_id`` when it is a derivative in the models table (followed up its ``parent_id``
+chain to the root), else through their ``base_id``: a community's bulk row standing for the
+derivatives of that family not released one by one. Every post-training row's ``derivatives``
+column holds the number of derivatives it stands for, so derivative counts include the
+unregistered (and the zero-compute merges and quantizations). Counts and compute cover the
+simulated horizon only: the jobs table is clipped to it, and a base released late has had less
+time to collect derivatives (``observed_days`` says how long).
 
 The ratio compares GPU-hours, the simulator's unit of demand, and is what the seed's "30x more
 compute" is read as: post-training GPU-hours of the whole tree over the GPU-hours of the base's
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simdemand.units import AGGREGATE_SEPARATOR, POST_TRAINING, SECONDS_PER_DAY
+from simdemand.units import POST_TRAINING, SECONDS_PER_DAY
 
 COLUMNS = [
     "base",
@@ -86,20 +86,18 @@ def lineage(models: pd.DataFrame) -> pd.DataFrame:
 
 
 def attribute(jobs: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
-    """Post-training rows with the root and depth of the derivatives each stands for."""
-    post = jobs.loc[
-        jobs["regime"] == POST_TRAINING, ["model_id", "gpu_hours", "flop", "derivatives"]
-    ]
-    ids = post["model_id"].astype(str)
-    named = ids.str.rpartition(AGGREGATE_SEPARATOR)[0] if len(ids) else ids
-    aggregated = ids.str.contains(AGGREGATE_SEPARATOR, regex=False) & named.isin(tree.index)
-    owner = ids.where(~aggregated, named)
+    """Post-training rows with the root and depth of the derivatives each stands for: a
+    released derivative's own place in the tree, or (a bulk row) one below its family's base."""
+    columns = ["model_id", "base_id", "gpu_hours", "flop", "derivatives"]
+    post = jobs.loc[jobs["regime"] == POST_TRAINING, columns]
+    released = post["model_id"].isin(tree.index)
+    owner = post["model_id"].where(released, post["base_id"])
     known = owner.isin(tree.index)
-    rows = post.loc[known].copy()
+    rows = post.loc[known, ["model_id", "gpu_hours", "flop", "derivatives"]].copy()
     owner = owner[known]
     rows["root"] = tree["root"].reindex(owner).to_numpy()
     depth = tree["depth"].reindex(owner).to_numpy()
-    rows["depth"] = np.where(aggregated[known].to_numpy(), depth + 1, depth)
+    rows["depth"] = np.where(released[known].to_numpy(), depth, depth + 1)
     return rows
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from simdemand.catalog import Catalog
 from simdemand.physics import energy
@@ -44,6 +45,7 @@ JOBS = pa.schema(
         *LABELS,
         field("model_id", pa.string()),
         field("hardware", pa.string()),
+        field("base_id", pa.string(), nullable=True),
         field("start", TIME, "UTC"),
         field("end", TIME, "UTC"),
         field("gpus", pa.float64(), "GPU"),
@@ -110,6 +112,12 @@ def amounts(iv: Intervals, catalog: Catalog, pue: float) -> dict[str, npt.NDArra
     }
 
 
+def nullable_text(values: npt.NDArray[np.object_]) -> pa.Array:
+    """A string column where the empty label is null."""
+    column = text(values)
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+
+
 def jobs_table(
     iv: Intervals, money: dict[str, npt.NDArray[np.float64]], start: dt.datetime
 ) -> pa.Table:
@@ -121,6 +129,7 @@ def jobs_table(
         "activity": text(iv.activity),
         "model_id": text(iv.model_id),
         "hardware": text(iv.hardware),
+        "base_id": nullable_text(iv.base_id),
         "start": timestamps(start, iv.start_h),
         "end": timestamps(start, iv.end_h),
         "gpus": pa.array(iv.gpu_hours / (iv.end_h - iv.start_h)),
