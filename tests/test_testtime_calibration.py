@@ -26,7 +26,7 @@ import pytest
 from simdemand import load_scenario, simulate
 from simdemand.analysis.test_time import measures
 from simdemand.scenario.users import ChatClass, ReasoningClass
-from simdemand.world.agents.users import mean_tokens, utc_week_profile
+from simdemand.world.agents.usage import mean_tokens, utc_week_profile
 
 ROOT = Path(__file__).parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"

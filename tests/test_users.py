@@ -30,14 +30,14 @@ from simdemand.scenario.users import (
     SearchClass,
     TimeZone,
 )
-from simdemand.world.agents.users import (
-    Cohort,
+from simdemand.world.agents.usage import (
     adoption_users,
     lognormal_sums,
     mean_tokens,
     utc_week_profile,
     work_coefficients,
 )
+from simdemand.world.agents.users import Cohort
 from simdemand.world.registry import ModelRecord
 from simdemand.world.world import World
 

@@ -24,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from simdemand.errors import LINE_CHARS, InputError, OutputError, shorten
+from simdemand.results.reader import Run, read_run
 from simdemand.scenario import Scenario, load_scenario
 from simdemand.scenario.workload import DEFAULT_MAX_WORK, Workload, check_workload
 
@@ -137,3 +138,11 @@ def print_frame(frame: Any, title: str, left: tuple[str, ...] = ("metric", "peri
     for row in frame.itertuples(index=False):
         view.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
     out.print(view)
+
+
+def read_run_or_exit(folder: Path) -> Run:
+    """Read a results folder, or print why it cannot be read in one line and exit 2."""
+    try:
+        return read_run(folder)
+    except (OSError, ValueError) as e:
+        raise fail([first_line(e, f"{folder}: unreadable run folder")]) from None

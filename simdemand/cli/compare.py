@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from simdemand.cli.common import AsJson, fail, first_line, out, print_frame
+from simdemand.cli.common import AsJson, fail, out, print_frame, read_run_or_exit
 
 RunFolder = Annotated[Path, typer.Argument(help="A results folder written by `simdemand run`.")]
 
@@ -24,14 +24,8 @@ def compare(
     """Differences between two runs by regime and year: GPU-hours, tokens, spend, energy,
     price (b - a and b / a)."""
     from simdemand.analysis.comparison import compare_runs
-    from simdemand.results.reader import read_run
 
-    runs = []
-    for folder in (run_a, run_b):
-        try:
-            runs.append(read_run(folder))
-        except (OSError, ValueError) as e:
-            raise fail([first_line(e, f"{folder}: unreadable run folder")]) from None
+    runs = [read_run_or_exit(folder) for folder in (run_a, run_b)]
     table = compare_runs(*runs)
     if csv is not None:
         tmp = csv.with_name(f".{csv.name}.tmp-{os.getpid()}")

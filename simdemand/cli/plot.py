@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from simdemand.cli.common import fail, first_line
+from simdemand.cli.common import fail, read_run_or_exit
 from simdemand.errors import OutputError
-from simdemand.results.reader import read_run
 from simdemand.results.writer import FIGURE_FORMATS, FIGURE_KINDS, check_writable
 
 if TYPE_CHECKING:
@@ -64,10 +63,7 @@ def plot(
         raise fail(
             [f"simdemand plot: needs matplotlib ({e}); pip install 'simdemand[plot]'"]
         ) from None
-    try:
-        loaded = read_run(run)
-    except (OSError, ValueError) as e:
-        raise fail([first_line(e, f"{run}: unreadable run folder")]) from None
+    loaded = read_run_or_exit(run)
     reason = plots.missing_data(loaded, kind)
     if reason is not None:
         raise fail([f"{run}: cannot draw --kind {kind}: {reason}"])

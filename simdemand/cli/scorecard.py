@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from simdemand.cli.common import AsJson, fail, out, print_frame
+from simdemand.cli.common import AsJson, out, print_frame, read_run_or_exit
 
 
 def scorecard(
@@ -19,12 +19,8 @@ def scorecard(
     """Hold a run against published figures: simulated, published, ratio, verdict, source."""
     from simdemand.calibration.scorecard import frame
     from simdemand.calibration.scorecard import scorecard as score
-    from simdemand.results.reader import read_run
 
-    try:
-        run = read_run(run_dir)
-    except (OSError, ValueError) as e:
-        raise fail([str(e).splitlines()[0] if str(e) else f"{run_dir}: unreadable run"]) from None
+    run = read_run_or_exit(run_dir)
     table = frame(score(run))
     if as_json:
         records = table.to_dict("records")

@@ -13,11 +13,10 @@ from simdemand.cli.common import (
     MaxWork,
     Overrides,
     ScenarioFile,
-    fail,
-    first_line,
     load_or_exit,
     out,
     print_frame,
+    read_run_or_exit,
 )
 from simdemand.scenario.workload import DEFAULT_MAX_WORK
 
@@ -47,12 +46,8 @@ def summary(
     """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
     from simdemand.analysis.post_training import most_popular
     from simdemand.analysis.summary import json_ready, summarize
-    from simdemand.results.reader import read_run
 
-    try:
-        run = read_run(run_dir)
-    except (OSError, ValueError) as e:
-        raise fail([first_line(e, f"{run_dir}: unreadable run folder")]) from None
+    run = read_run_or_exit(run_dir)
     supply = (run.capacity, run.fleet, run.waits) if run.has_fleet else None
     figures = summarize(run.timeseries, run.jobs, run.models, fleet=supply)  # type: ignore[arg-type]
     if as_json:
