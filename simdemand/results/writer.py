@@ -12,6 +12,7 @@ import os
 import platform
 import re
 import shutil
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -126,8 +127,15 @@ def check_writable(folder: Path, out: Path) -> None:
 
 
 def writable(folder: Path) -> bool:
-    """True if this process may create entries in `folder`."""
-    return os.access(folder, os.W_OK | os.X_OK)
+    """True if this process can create a folder in `folder` (tried: permissions alone do not
+    tell for root, read-only mounts or /proc)."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".simdemand-probe-", dir=folder))
+    except OSError:
+        return False
+    return True
 
 
 def not_ours(folder: Path) -> str | None:
