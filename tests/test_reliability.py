@@ -640,6 +640,13 @@ def test_an_alias_runs_under_the_catalog_name() -> None:
     }
 
 
+def test_two_tables_for_one_gpu_are_refused() -> None:
+    """[hardware.h100] and [hardware.H100-SXM] are one GPU: neither override may be lost."""
+    sets = ["hardware.h100.usd_per_gpu_hour=1.0", "hardware.H100-SXM.usd_per_gpu_hour=2.0"]
+    line = refused("validate", TINY, *(a for s in sets for a in ("--set", s)))
+    assert ": hardware.H100-SXM: names the same GPU as another [hardware] table" in line
+
+
 def test_an_unknown_name_lists_the_known_ones() -> None:
     line = refused("validate", TINY, "--set", "labs.big.hardware=H100-SXN")
     assert "unknown hardware 'H100-SXN' (did you mean H100-SXM?)" in line

@@ -183,7 +183,18 @@ def catalog_names(scenario: Scenario, catalog: Catalog) -> tuple[Scenario, list[
         else lab
         for name, lab in scenario.labs.items()
     }
-    hardware = {known(name, f"hardware.{name}"): entry for name, entry in scenario.hardware.items()}
+    hardware: dict[str, dict[str, Any]] = {}
+    for name, entry in scenario.hardware.items():
+        canonical = known(name, f"hardware.{name}") if name in catalog else name
+        if canonical in hardware:
+            errors.append(
+                FieldError(
+                    f"hardware.{name}",
+                    f"names the same GPU as another [hardware] table ({canonical}); give its "
+                    "fields in one table",
+                )
+            )
+        hardware[canonical] = dict(entry)
     update: dict[str, Any] = {"labs": labs, "hardware": hardware}
     fleet = scenario.fleet
     if fleet is not None:
