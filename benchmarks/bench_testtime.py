@@ -2,8 +2,9 @@
 
 Runs a scenario (default: the baseline, 2025 -> 2030, at hourly bins) as it is and with every
 cohort's population multiplied by `--scale` (default 10: scenarios bound populations at 1e11),
-each run in a fresh process, the two cases alternating `--repeat` times. Prints the best wall time of `simulate()` (and its CPU
-time), simulated SimPy events, events/s, simulated queries, peak memory, and the ratios.
+each run in a fresh process, the two cases alternating `--repeat` times. Prints the best wall
+time of `simulate()` (and its CPU time), simulated SimPy events, events/s, simulated queries,
+peak memory, and the ratios.
 Targets: the scenario under 10 s; the scaled one at most 1.2x its wall time. Exit status 1
 when a target is missed.
 
