@@ -3,6 +3,7 @@
 Each generator returns Markdown (or writes images) from the package itself: the output tables
 from the Arrow schemas and their `unit` metadata, the command line reference from the typer app,
 the API pages from the layers of the import contract, the hardware table from the catalog, the
+scenario reference from the pydantic fields (description, unit, source, default, bounds), the
 gallery from fresh runs. `gen_pages.py` calls them during `mkdocs build`; `tests/test_docs.py`
 checks them without building the site. A page in docs/ asks for one with a marker line
 `<!-- docgen: NAME -->`.
@@ -12,6 +13,7 @@ Run as a script to redraw the README's pictures: `python docs/docgen.py readme-i
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import pkgutil
 import re
@@ -19,11 +21,17 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Callable, Iterator
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import pyarrow as pa
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -333,6 +341,243 @@ def published_figures() -> str:
     return "\n".join(lines)
 
 
+# --- scenario reference -----------------------------------------------------------------------
+
+# The top-level keys of a scenario whose reference is generated (`[hardware.NAME]` is the
+# catalog's: its fields are listed on the calibration page); each is a marker `scenario-KEY`.
+SCENARIO_KEYS = ("run", "labs", "communities", "users", "fleet")
+# How a key-value table names the key it is filed under, by section.
+KEY_NAMES = {"labs": "ARCHETYPE", "users": "COHORT"}
+TYPE_NAMES = {float: "number", int: "integer", str: "string", bool: "boolean", dt.date: "date"}
+BOUNDS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"), ("max_length", "length ≤"))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A table of a scenario file: its TOML header, the models it may hold (several for a
+    discriminated union) and whether it is an array of tables."""
+
+    path: str
+    models: tuple[type[BaseModel], ...]
+    array: bool = False
+
+    @property
+    def header(self) -> str:
+        """The TOML header, `[a.b]` or `[[a.b]]`."""
+        return f"[[{self.path}]]" if self.array else f"[{self.path}]"
+
+
+def strip_annotated(tp: Any) -> Any:
+    """A type without its `Annotated[...]` metadata."""
+    while typing.get_origin(tp) is Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
+def union_members(tp: Any) -> list[Any]:
+    """The members of a union (without None), or the type itself."""
+    tp = strip_annotated(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [strip_annotated(a) for a in typing.get_args(tp) if a is not type(None)]
+    return [tp]
+
+
+def is_model(tp: Any) -> bool:
+    """A pydantic model class."""
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def child_section(path: str, name: str, annotation: Any) -> Section | None:
+    """The table a field opens, if its value is a table (or tables) of models."""
+    members = union_members(annotation)
+    if all(is_model(m) for m in members):
+        return Section(f"{path}.{name}", tuple(members))
+    (inner,) = members if len(members) == 1 else (None,)
+    origin = typing.get_origin(inner)
+    args = typing.get_args(inner)
+    if origin is dict:
+        values = union_members(args[1])
+        if all(is_model(v) for v in values):
+            return Section(f"{path}.{name}.{KEY_NAMES.get(name, 'NAME')}", tuple(values))
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        items = union_members(args[0])
+        if all(is_model(v) for v in items):
+            return Section(f"{path}.{name}", tuple(items), array=True)
+    return None
+
+
+def scenario_sections(key: str) -> list[Section]:
+    """The tables under a top-level key of a scenario, depth first, in field order."""
+    from simdemand.scenario.schema import Scenario
+
+    top = child_section("", key, Scenario.model_fields[key].annotation)
+    assert top is not None, key
+    top = Section(top.path.lstrip("."), top.models, top.array)
+    sections: list[Section] = []
+
+    def visit(section: Section) -> None:
+        sections.append(section)
+        seen: set[str] = set()
+        for model in section.models:
+            for name, field in model.model_fields.items():
+                child = child_section(section.path, name, field.annotation)
+                if child is not None and name not in seen:
+                    seen.add(name)
+                    visit(child)
+
+    visit(top)
+    return sections
+
+
+def type_label(tp: Any) -> str:
+    """A field's type as a scenario writer reads it."""
+    tp = strip_annotated(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Literal:
+        return " or ".join(f'`"{a}"`' for a in args)
+    if origin in (typing.Union, types.UnionType):
+        labels = (type_label(a) for a in args if a is not type(None))
+        return " or ".join(dict.fromkeys(labels))
+    if origin is dict:
+        return f"table of {type_label(args[1])}"
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return f"array of {type_label(args[0])}"
+        return f"array of {len(args)}: " + ", ".join(type_label(a) for a in args)
+    if is_model(tp):
+        return "table"
+    return TYPE_NAMES.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def toml_value(value: Any) -> str:
+    """A default value as it would be written in TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float | int):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, BaseModel):
+        return toml_value(value.model_dump())
+    return str(value)
+
+
+def default_label(field: FieldInfo) -> str:
+    """A field's default: `required`, `none`, the value, or a pointer to its own table."""
+    if field.is_required():
+        return "required"
+    value = field.get_default(call_default_factory=True)
+    if value is None:
+        return "none"
+    if isinstance(value, BaseModel):
+        return "see its table"
+    if isinstance(value, dict) and not value:
+        return "{}"
+    if isinstance(value, tuple) and len(value) > 8:
+        return f"{len(value)} values: " + toml_value(value)
+    return f"`{toml_value(value)}`"
+
+
+def bounds_label(field: FieldInfo) -> str:
+    """A field's bounds, from its metadata and that of its union members or items."""
+    found: list[tuple[str, Any]] = []
+
+    def collect(metadata: Iterable[Any], prefix: str) -> None:
+        for item in metadata:
+            items = item.metadata if isinstance(item, FieldInfo) else [item]
+            for constraint in items:
+                for attr, sign in BOUNDS:
+                    if getattr(constraint, attr, None) is not None:
+                        found.append((prefix + sign, getattr(constraint, attr)))
+                pattern = getattr(constraint, "pattern", None)
+                if isinstance(pattern, str):
+                    found.append((prefix + "pattern", f"`{pattern}`"))
+
+    collect(field.metadata, "")
+    for member in union_members(field.annotation):
+        if typing.get_origin(member) is tuple:
+            for arg in typing.get_args(member):
+                if typing.get_origin(arg) is Annotated:
+                    collect(typing.get_args(arg)[1:], "each ")
+    annotation = field.annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if typing.get_origin(arg) is Annotated:
+                collect(typing.get_args(arg)[1:], "")
+    parts = [
+        f"{sign} {v.isoformat() if isinstance(v, dt.date) else cell_number(v)}" for sign, v in found
+    ]
+    return ", ".join(dict.fromkeys(parts)) or "—"
+
+
+def cell_number(value: Any) -> str:
+    """A bound as a cell: integers in full (with separators) up to 1e12, else short."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**12:
+        return f"{value:,}"
+    return f"{value:.4g}" if isinstance(value, float | int) else str(value)
+
+
+def field_extra(field: FieldInfo, key: str) -> str:
+    """`unit` or `source` from a field's JSON Schema extra."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    value = extra.get(key, "")
+    return str(value)
+
+
+def field_rows(fields: dict[str, FieldInfo]) -> list[str]:
+    """A table of fields: key, type, default, bounds, unit, description, source."""
+    lines = [
+        "| key | type | default | bounds | unit | description | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, field in fields.items():
+        cells = (
+            f"`{name}`",
+            type_label(field.annotation),
+            default_label(field),
+            bounds_label(field),
+            field_extra(field, "unit"),
+            field.description or "",
+            field_extra(field, "source"),
+        )
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return lines
+
+
+def scenario_reference(key: str) -> str:
+    """The reference of a top-level key of a scenario: a table per section (for a union of
+    models, the fields all share, then each member's own), from the pydantic fields'
+    descriptions, units, sources, defaults and bounds."""
+    lines: list[str] = []
+    for i, section in enumerate(scenario_sections(key)):
+        if i:
+            lines += [f"### `{section.header}`", ""]
+        first, *others = section.models
+        shared = {
+            name: field
+            for name, field in first.model_fields.items()
+            if all(
+                name in m.model_fields and m.model_fields[name].description == field.description
+                for m in others
+            )
+        }
+        doc = " ".join((first.__doc__ or "").split()) if not others else ""
+        if doc:
+            lines += [doc, ""]
+        lines += [*field_rows(shared), ""]
+        for model in section.models if others else ():
+            own = {n: f for n, f in model.model_fields.items() if n not in shared}
+            lines += [f"{' '.join((model.__doc__ or '').split())} Its own keys:", ""]
+            lines += [*field_rows(own), ""]
+    return "\n".join(lines)
+
+
 # --- gallery ----------------------------------------------------------------------------------
 
 
@@ -439,6 +684,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "hardware": hardware_table,
     "published": published_figures,
     "gallery": lambda: gallery_page("gallery"),
+    **{f"scenario-{key}": partial(scenario_reference, key) for key in SCENARIO_KEYS},
 }
 
 

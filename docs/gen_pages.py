@@ -1,7 +1,7 @@
 """Generate pages at build time (mkdocs-gen-files): nothing here is written into docs/.
 
 - pages with `<!-- docgen: NAME -->` markers get the generated part (outputs, CLI, hardware,
-  gallery);
+  gallery, the scenario reference's tables of keys);
 - the API reference, one page per package of the import contract's layers;
 - the gallery's figures, drawn from fresh runs of the baseline and fleet scenarios;
 - the notebooks, copied from notebooks/ so that mkdocs-jupyter executes and renders them.

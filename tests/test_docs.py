@@ -12,11 +12,17 @@ from types import ModuleType
 
 import pyarrow as pa
 import pytest
+from pydantic import BaseModel
 
 import simdemand
 from simdemand import plots
 from simdemand.catalog import Hardware, load_catalog
 from simdemand.results import reader, supply, tables
+from simdemand.scenario import base as scenario_base
+from simdemand.scenario import communities as scenario_communities
+from simdemand.scenario import fleet
+from simdemand.scenario import schema as scenario_schema
+from simdemand.scenario import users as scenario_users
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -135,6 +141,102 @@ def test_hardware_table_lists_every_catalog_entry_and_field() -> None:
     header = text.splitlines()[0]
     for field in Hardware.model_fields:
         assert field in ("name", "source") or f"`{field}`" in header, field
+
+
+# --- scenario reference ----------------------------------------------------------------------
+
+SCENARIO_MODULES = (scenario_base, scenario_schema, scenario_users, scenario_communities, fleet)
+# Bases whose fields reach the reference through their subclasses.
+ABSTRACT_MODELS = {"Strict", "Scenario", "Technique", "NearFree", "_Adoption", "_QueryClass"}
+
+
+def scenario_models() -> dict[str, type[BaseModel]]:
+    """Every model class of the scenario schema, by name."""
+    return {
+        name: value
+        for module in SCENARIO_MODULES
+        for name, value in vars(module).items()
+        if isinstance(value, type)
+        and issubclass(value, scenario_base.Strict)
+        and value.__module__ == module.__name__
+    }
+
+
+def test_every_scenario_field_has_a_description_a_unit_and_a_source() -> None:
+    models = scenario_models()
+    assert len(models) > 25
+    for name, model in models.items():
+        for key, field in model.model_fields.items():
+            extra = field.json_schema_extra
+            assert isinstance(extra, dict), f"{name}.{key}: no unit or source"
+            assert field.description, f"{name}.{key}: no description"
+            assert field.description.rstrip().endswith("."), f"{name}.{key}: not a sentence"
+            for what in ("unit", "source"):
+                value = extra.get(what)
+                assert isinstance(value, str), f"{name}.{key}: no {what}"
+                assert value.strip(), f"{name}.{key}: empty {what}"
+
+
+def test_the_json_schema_carries_descriptions_and_units() -> None:
+    """What editors show on hover: every property of every table of the JSON Schema."""
+    schema = scenario_schema.Scenario.model_json_schema()
+    tables = [schema, *schema["$defs"].values()]
+    described = 0
+    for table in tables:
+        for key, prop in table.get("properties", {}).items():
+            for what in ("description", "unit", "source"):
+                assert prop.get(what), (table.get("title"), key, what)
+            described += 1
+    assert described > 150
+
+
+def test_the_reference_reaches_every_model() -> None:
+    reached = {
+        model.__name__
+        for key in docgen.SCENARIO_KEYS
+        for section in docgen.scenario_sections(key)
+        for model in section.models
+    }
+    assert reached == set(scenario_models()) - ABSTRACT_MODELS
+    assert set(docgen.SCENARIO_KEYS) == set(scenario_schema.Scenario.model_fields) - {"hardware"}
+
+
+@pytest.mark.parametrize("key", ["run", "labs", "communities", "users", "fleet"])
+def test_the_reference_has_a_row_per_field_with_its_unit_default_and_source(key: str) -> None:
+    text = docgen.scenario_reference(key)
+    for section in docgen.scenario_sections(key):
+        for model in section.models:
+            for name, field in model.model_fields.items():
+                rows = [line for line in text.splitlines() if line.startswith(f"| `{name}` | ")]
+                extra = field.json_schema_extra
+                assert isinstance(extra, dict)
+                expected = (
+                    docgen.default_label(field),
+                    docgen.bounds_label(field),
+                    str(extra["unit"]),
+                    str(field.description),
+                    str(extra["source"]),
+                )
+                assert any(
+                    all(f" | {cell} | " in f"{row} " for cell in expected) for row in rows
+                ), (section.path, name)
+
+
+def test_the_reference_shows_bounds_and_defaults_as_validated() -> None:
+    text = docgen.scenario_reference("run")
+    assert "| `pue` | number | `1.2` | ≥ 1, ≤ 3 | 1 |" in text
+    users = docgen.scenario_reference("users")
+    assert "### `[users.COHORT.classes.NAME]`" in users
+    assert "### `[[users.COHORT.timezones]]`" in users
+    assert '| `precision` | `"bf16"` or `"fp8"` or `"fp4"` | `"fp4"` |' in users
+    fleet_text = docgen.scenario_reference("fleet")
+    assert "| `share` | number | required | > 0, ≤ 1 | share |" in fleet_text
+
+
+def test_the_scenario_page_keeps_no_hand_written_table_of_keys() -> None:
+    page = (DOCS / "scenario.md").read_text(encoding="utf-8")
+    assert "| key | unit | default |" not in page
+    assert docgen.markers(page) == [f"scenario-{key}" for key in docgen.SCENARIO_KEYS]
 
 
 # --- command line, API, gallery ---------------------------------------------------------------

@@ -48,6 +48,17 @@ Population = Annotated[float, Field(gt=0, le=1e11)]
 Weight = Annotated[float, Field(ge=0, le=1e6)]
 
 
+def about(description: str, unit: str, source: str) -> Any:
+    """What a field is, in what unit, and where its default or bound comes from: metadata for
+    `Annotated[...]` that reaches the JSON Schema (`description`, `unit`, `source`) and the
+    generated scenario reference. It changes no default, bound or validation.
+
+    `unit` is "1" (or "fraction", "share", "count", "x per year") for unitless values; `source`
+    is a citation, or "assumption" / "scenario choice" where there is none.
+    """
+    return Field(description=description, json_schema_extra={"unit": unit, "source": source})
+
+
 class Strict(BaseModel):
     """Base for every scenario section: immutable, no unknown keys, no coercion, no NaN/inf."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,7 @@ from simdemand.scenario.base import (
     Share,
     Sigma,
     Strict,
+    about,
 )
 
 # Generated per kept token or samples per prompt: 1 to 10,000 (the defaults are 2-64).
@@ -84,6 +85,28 @@ def _normal_cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
+# Token spreads: public fine-tunes span about three decades of data.
+TOKENS_SIGMA_SOURCE = (
+    "LIMA (1,000 examples, ~1e6 tokens), Alpaca (~2e7 tokens over 3 epochs), Vicuna (~3e8), "
+    "Tulu 3 SFT (~1e9): sigma = 2 puts +-2 sigma across that range around the medians "
+    "(assumption on the shape)"
+)
+
+
+def _share(what: str, source: str) -> Any:
+    """Metadata of a technique's `share`."""
+    return about(f"Share of all derivatives made by {what}; the shares sum to 1.", "share", source)
+
+
+def _tokens(what: str, source: str) -> Any:
+    """Metadata of a technique's `tokens_median`."""
+    return about(
+        f"Median tokens per derivative ({what}) for a base pretrained on `reference_base_tokens`.",
+        "tokens",
+        source,
+    )
+
+
 class Technique(Strict):
     """A way to make a derivative: its share of all derivatives and its tokens per derivative.
 
@@ -92,9 +115,30 @@ class Technique(Strict):
     teacher outputs, rollouts, or tokens kept).
     """
 
-    share: Share
-    tokens_median: DataTokens
-    tokens_sigma: Sigma = 2.0
+    share: Annotated[
+        Share,
+        about(
+            "The technique's share of all derivatives; the shares sum to 1.",
+            "share",
+            "scenario choice",
+        ),
+    ]
+    tokens_median: Annotated[
+        DataTokens,
+        about(
+            "Median tokens per derivative for a base pretrained on `reference_base_tokens`.",
+            "tokens",
+            "scenario choice",
+        ),
+    ]
+    tokens_sigma: Annotated[
+        Sigma,
+        about(
+            "Lognormal log-sd of the tokens per derivative (draws clipped at +3 sd).",
+            "ln units",
+            TOKENS_SIGMA_SOURCE,
+        ),
+    ] = 2.0
 
     def mean_tokens(self) -> float:
         """Analytic mean of the (clipped) token distribution."""
@@ -105,100 +149,255 @@ class Technique(Strict):
         return sample_clipped_lognormal(rng, self.tokens_median, self.tokens_sigma, n)
 
 
-# Token medians and spreads. Public fine-tunes span about three decades of data: LIMA (1,000
-# examples, ~1e6 tokens), Alpaca (~2e7 tokens over 3 epochs), Vicuna (~3e8), Tulu 3 SFT (~1e9);
-# sigma = 2 puts ±2 sigma across that range around the medians below (assumption on the shape).
-
-
 class Lora(Technique):
     """LoRA adapters: training tokens; 4 N FLOP per token."""
 
-    share: Share = 0.30  # HF model trees of popular 7-8B bases: adapters ~ a third of children
-    tokens_median: DataTokens = 2e7  # Alpaca-scale (52K examples x 3 epochs ~ 2e7 tokens)
+    share: Annotated[
+        Share,
+        _share(
+            "LoRA adapters",
+            "HF model trees of popular 7-8B bases: adapters ~ a third of children",
+        ),
+    ] = 0.30
+    tokens_median: Annotated[
+        DataTokens,
+        _tokens("training", "Alpaca-scale: 52K examples x 3 epochs ~ 2e7 tokens"),
+    ] = 2e7
 
 
 class Sft(Technique):
     """Full fine-tuning (SFT, or offline preference tuning such as DPO): training tokens."""
 
-    share: Share = 0.22  # HF "finetunes" ~ a third of children, minus the techniques below
-    tokens_median: DataTokens = 5e7  # between Alpaca (2e7) and Vicuna (3e8)
+    share: Annotated[
+        Share,
+        _share(
+            "full fine-tuning",
+            'HF "finetunes" ~ a third of children, minus distillation, RL, best-of-n, search '
+            "and synthetic data",
+        ),
+    ] = 0.22
+    tokens_median: Annotated[
+        DataTokens, _tokens("training", "between Alpaca (2e7) and Vicuna (3e8)")
+    ] = 5e7
 
 
 class Distillation(Technique):
     """Offline distillation: tokens written by a stronger teacher, then trained on."""
 
-    share: Share = 0.05  # assumption: R1-distill-style students are a small minority of children
-    tokens_median: DataTokens = 1e8  # e.g. 50K samples x 2K tokens; DeepSeek-R1's 800K-sample
-    # distillation set (~3e9 tokens) sits near +1.7 sigma
+    share: Annotated[
+        Share,
+        _share(
+            "distillation",
+            "assumption: R1-distill-style students are a small minority of children",
+        ),
+    ] = 0.05
+    tokens_median: Annotated[
+        DataTokens,
+        _tokens(
+            "teacher-written, then trained on",
+            "e.g. 50K samples x 2K tokens; DeepSeek-R1's 800K-sample distillation set (~3e9 "
+            "tokens) sits near +1.7 sigma",
+        ),
+    ] = 1e8
 
 
 class Rl(Technique):
     """RLHF / RLAIF / RLVR: rollout tokens; rollouts, reward scoring and policy updates."""
 
-    share: Share = 0.025  # assumption: RL on community bases took off with GRPO tooling in 2025
-    tokens_median: DataTokens = 3e8  # rollout tokens; sets E[RL] / E[SFT] ~ 17x (Ai2 Olmo 3:
-    # reasoning models cost ~17x more to post-train than instruct models); R1-Zero's 3.5e10
-    # rollout tokens sit at +2.4 sigma
-    reward_model_fraction: SizeRatio = 1.0  # reward model the policy's size (Llama 2
-    # reward models start from the chat model, Touvron et al. 2023 §3.2.2); 0 = rule-based
+    share: Annotated[
+        Share,
+        _share(
+            "reinforcement learning",
+            "assumption: RL on community bases took off with GRPO tooling in 2025",
+        ),
+    ] = 0.025
+    tokens_median: Annotated[
+        DataTokens,
+        _tokens(
+            "rollouts",
+            "sets E[RL] / E[SFT] ~ 17x (Ai2 Olmo 3: reasoning models cost ~17x more to "
+            "post-train than instruct models); R1-Zero's 3.5e10 rollout tokens sit at +2.4 sigma",
+        ),
+    ] = 3e8
+    reward_model_fraction: Annotated[
+        SizeRatio,
+        about(
+            "Size of the reward model over the policy's; 0 is a rule-based reward.",
+            "1",
+            "Llama 2's reward models start from the chat model (Touvron et al. 2023, 3.2.2)",
+        ),
+    ] = 1.0
 
 
 class BestOfN(Technique):
     """Best-of-n / rejection-sampling fine-tuning: tokens kept (n generated and scored per kept)."""
 
-    share: Share = 0.02  # assumption
-    tokens_median: DataTokens = 5e7  # as SFT: the kept samples form an SFT set
-    samples_per_prompt: Multiple = 8.0  # assumption: a typical n; Llama 2 explored 1-100
-    reward_model_fraction: SizeRatio = 1.0  # as RL
+    share: Annotated[Share, _share("best-of-n sampling", "assumption")] = 0.02
+    tokens_median: Annotated[
+        DataTokens, _tokens("kept", "as SFT: the kept samples form an SFT set")
+    ] = 5e7
+    samples_per_prompt: Annotated[
+        Multiple,
+        about(
+            "Samples n generated and scored per kept sample.",
+            "count",
+            "assumption: a typical n; Llama 2 explored 1-100",
+        ),
+    ] = 8.0
+    reward_model_fraction: Annotated[
+        SizeRatio,
+        about(
+            "Size of the reward model over the policy's; 0 is a rule-based reward.",
+            "1",
+            "as RL",
+        ),
+    ] = 1.0
 
 
 class Search(Technique):
     """Search (tree / beam exploration): tokens of the paths kept, explored and verified first."""
 
-    share: Share = 0.005  # assumption: search-generated data (e.g. MCTS for math) is rare
-    tokens_median: DataTokens = 2e7  # assumption
-    generated_per_kept_token: Multiple = 64.0  # assumption: beam 8 x 8 candidates per step
-    verifier_fraction: SizeRatio = 1.0  # a process reward model the policy's size
+    share: Annotated[
+        Share,
+        _share("search", "assumption: search-generated data (e.g. MCTS for math) is rare"),
+    ] = 0.005
+    tokens_median: Annotated[DataTokens, _tokens("kept", "assumption")] = 2e7
+    generated_per_kept_token: Annotated[
+        Multiple,
+        about(
+            "Tokens explored and verified per token kept.",
+            "tokens per token",
+            "assumption: beam 8 x 8 candidates per step",
+        ),
+    ] = 64.0
+    verifier_fraction: Annotated[
+        SizeRatio,
+        about(
+            "Size of the verifier (a process reward model) over the policy's.",
+            "1",
+            "assumption: a process reward model the policy's size",
+        ),
+    ] = 1.0
 
 
 class Synthetic(Technique):
     """Synthetic data: tokens kept after filtering, written by the model itself, then trained on."""
 
-    share: Share = 0.03  # assumption
-    tokens_median: DataTokens = 5e7  # as SFT
-    generated_per_kept_token: Multiple = 2.0  # assumption: filtering keeps about half
+    share: Annotated[Share, _share("synthetic data", "assumption")] = 0.03
+    tokens_median: Annotated[DataTokens, _tokens("kept", "as SFT")] = 5e7
+    generated_per_kept_token: Annotated[
+        Multiple,
+        about(
+            "Tokens the model writes per token kept after filtering.",
+            "tokens per token",
+            "assumption: filtering keeps about half",
+        ),
+    ] = 2.0
 
 
 class NearFree(Strict):
     """A zero-compute derivative (merge, quantization): counted, no GPU time charged."""
 
-    share: Share
+    share: Annotated[
+        Share,
+        about(
+            "The technique's share of all derivatives; the shares sum to 1.",
+            "share",
+            "scenario choice",
+        ),
+    ]
 
 
 class Merge(NearFree):
     """Model merges (mergekit): arithmetic on weights."""
 
-    share: Share = 0.10  # HF model trees: merges ~ 10-15% of children of popular bases
+    share: Annotated[
+        Share,
+        _share("merging", "HF model trees: merges ~ 10-15% of children of popular bases"),
+    ] = 0.10
 
 
 class Quantize(NearFree):
     """Quantized copies (GGUF, GPTQ, AWQ): a calibration pass of minutes."""
 
-    share: Share = 0.25  # HF model trees: quantizations ~ 15-30% of children of popular bases
+    share: Annotated[
+        Share,
+        _share(
+            "quantization", "HF model trees: quantizations ~ 15-30% of children of popular bases"
+        ),
+    ] = 0.25
 
 
 class Techniques(Strict):
     """The techniques a community uses; their shares must sum to 1."""
 
-    lora: Lora = Field(default_factory=Lora)
-    sft: Sft = Field(default_factory=Sft)
-    distillation: Distillation = Field(default_factory=Distillation)
-    rl: Rl = Field(default_factory=Rl)
-    best_of_n: BestOfN = Field(default_factory=BestOfN)
-    search: Search = Field(default_factory=Search)
-    synthetic: Synthetic = Field(default_factory=Synthetic)
-    merge: Merge = Field(default_factory=Merge)
-    quantize: Quantize = Field(default_factory=Quantize)
+    lora: Annotated[
+        Lora,
+        about(
+            "LoRA adapters: training tokens, 4N FLOP per token (no weight gradients for frozen "
+            "weights, Hu et al. 2021).",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=Lora)
+    sft: Annotated[
+        Sft,
+        about(
+            "Full fine-tuning (also offline preference tuning such as DPO): 6N per token.",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=Sft)
+    distillation: Annotated[
+        Distillation,
+        about(
+            "Offline distillation: tokens written by a teacher (2N_teacher), then trained on (6N).",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=Distillation)
+    rl: Annotated[
+        Rl,
+        about(
+            "RLHF / RLAIF / RLVR: 2N rollouts + 2 x reward_model_fraction x N scoring + 8N "
+            "updates with a reference model, per rollout token.",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=Rl)
+    best_of_n: Annotated[
+        BestOfN,
+        about(
+            "Rejection-sampling fine-tuning: samples_per_prompt x (2N + 2 x "
+            "reward_model_fraction x N) + 6N per kept token.",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=BestOfN)
+    search: Annotated[
+        Search,
+        about(
+            "Search: generated_per_kept_token x (2N + 2 x verifier_fraction x N) + 6N per kept "
+            "token.",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=Search)
+    synthetic: Annotated[
+        Synthetic,
+        about(
+            "Synthetic data written by the model itself: generated_per_kept_token x 2N + 6N per "
+            "kept token.",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=Synthetic)
+    merge: Annotated[
+        Merge, about("Model merges: zero compute, counted.", "1", "scenario choice")
+    ] = Field(default_factory=Merge)
+    quantize: Annotated[
+        Quantize, about("Quantized copies: zero compute, counted.", "1", "scenario choice")
+    ] = Field(default_factory=Quantize)
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Self:
@@ -217,18 +416,65 @@ class Techniques(Strict):
 class ClosedChannel(Strict):
     """Closed models feed post-training too: fine-tuning services run by their labs."""
 
-    # OpenAI (Apr 2024, fine-tuning API update): since Aug 2023 "thousands of organizations have
-    # trained hundreds of thousands of models" -> ~3e5 / 8 months ~ 30,000 a month.
-    derivatives_per_month: MonthlyCount = 30_000.0
-    growth_per_year: Growth = 1.3  # as the open channel (assumption)
-    lora_share: Share = 0.9  # assumption: service fine-tunes are adapter-style
-    sft_share: Share = 0.0
-    rl_share: Share = 0.1  # assumption: reinforcement fine-tuning offered since 2025
-    tokens_median: DataTokens = 5e6  # a few thousand examples; service jobs cost ~$100
-    tokens_sigma: Sigma = 1.5
-    # Provider-run jobs on tuned stacks: ~ the pretraining utilization law at small scale
-    # (training.training_utilization, ~0.4 on A100 x 0.85 on Hopper).
-    train_utilization: Fraction = 0.35
+    derivatives_per_month: Annotated[
+        MonthlyCount,
+        about(
+            "Fine-tunes of closed models made per month, world-wide, at the reference date.",
+            "1/month",
+            'OpenAI (Apr 2024, fine-tuning API update): since Aug 2023 "thousands of '
+            'organizations have trained hundreds of thousands of models": ~3e5 / 8 months '
+            "~ 30,000 a month",
+        ),
+    ] = 30_000.0
+    growth_per_year: Annotated[
+        Growth,
+        about("Growth of that rate.", "x per year", "as the open channel (assumption)"),
+    ] = 1.3
+    lora_share: Annotated[
+        Share,
+        about(
+            "Share of service fine-tunes that are adapters; the three shares sum to 1.",
+            "share",
+            "assumption: service fine-tunes are adapter-style",
+        ),
+    ] = 0.9
+    sft_share: Annotated[
+        Share,
+        about("Share of service fine-tunes that are full fine-tunes.", "share", "assumption"),
+    ] = 0.0
+    rl_share: Annotated[
+        Share,
+        about(
+            "Share of service fine-tunes that are reinforcement fine-tunes.",
+            "share",
+            "assumption: reinforcement fine-tuning offered since 2025",
+        ),
+    ] = 0.1
+    tokens_median: Annotated[
+        DataTokens,
+        about(
+            "Median training tokens per fine-tune (not scaled with the base).",
+            "tokens",
+            "a few thousand examples; service jobs cost ~$100",
+        ),
+    ] = 5e6
+    tokens_sigma: Annotated[
+        Sigma,
+        about(
+            "Lognormal log-sd of the tokens per fine-tune (clipped at +3 sd).",
+            "ln units",
+            "assumption",
+        ),
+    ] = 1.5
+    train_utilization: Annotated[
+        Fraction,
+        about(
+            "Utilization of the provider-run jobs (model FLOP / GPU-seconds / dense BF16 peak).",
+            "fraction of BF16 peak",
+            "provider-run jobs on tuned stacks: ~ the pretraining utilization law at small "
+            "scale (training.training_utilization, ~0.4 on A100 x 0.85 on Hopper)",
+        ),
+    ] = 0.35
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Self:
@@ -257,89 +503,271 @@ class ClosedChannel(Strict):
 class CommunitySpec(Strict):
     """A community spinning out derivatives of every release, and how it spends compute on them."""
 
-    reference_date: Date = dt.date(2025, 1, 1)
-    # Open-weights derivatives made per month, world-wide, at the reference date: Qwen's HF
-    # family grew from > 113,000 (mid-2025) to ~180,000 (Jan 2026), ~10,000 a month, about half
-    # of all new LLM derivatives (CALIBRATION); 15,000 at the start of 2025.
-    derivatives_per_month: MonthlyCount = 15_000.0
-    # HF's model count doubled yearly in 2023-25 (all kinds of models); LLM derivatives grow
-    # more slowly as the field consolidates (assumption).
-    growth_per_year: Growth = 1.3
+    reference_date: Annotated[
+        Date,
+        about("Date at which `derivatives_per_month` holds.", "date", "scenario choice"),
+    ] = dt.date(2025, 1, 1)
+    derivatives_per_month: Annotated[
+        MonthlyCount,
+        about(
+            "Open-weights derivatives made per month, world-wide, at the reference date.",
+            "1/month",
+            "Qwen's HF family grew from > 113,000 (mid-2025) to ~180,000 (Jan 2026), ~10,000 a "
+            "month, about half of all new LLM derivatives (CALIBRATION); 15,000 at the start "
+            "of 2025",
+        ),
+    ] = 15_000.0
+    growth_per_year: Annotated[
+        Growth,
+        about(
+            "Growth of that rate.",
+            "x per year",
+            "HF's model count doubled yearly in 2023-25 (all kinds of models); LLM derivatives "
+            "grow more slowly as the field consolidates (assumption)",
+        ),
+    ] = 1.3
     # Popularity: at each step, a base's appeal = exp(popularity_sigma x min(Z, 3)), drawn once
     #   x (params / reference_params)^-size_elasticity
     #   x exp(-(its predicted loss - the best open model's available then) / quality_nats)
     #   x exp(-age / decay_months);
     # a step's derivatives are shared among the bases in proportion to appeal, against an outside
-    # option of weight `outside_appeal` (models outside the simulation, or not building at all).
-    # Calibrated so that popular mid-size bases get 1e4-1e5 derivatives and large MoE bases
-    # 1e3-1e4 (CALIBRATION, HF counts per family).
-    popularity_sigma: Sigma = 1.5  # HF derivative counts span > 4 decades across bases
-    reference_params: Params = 1e10
-    size_elasticity: Annotated[float, Field(ge=0, le=5)] = 0.8  # smaller bases: cheaper to tune
-    # appeal e-folds per 0.03 nats of predicted loss (1e-4 to 100 nats: a loss scale)
-    quality_nats: Annotated[float, Field(ge=1e-4, le=100)] = 0.03
-    # a base's stream fades as successors arrive (assumption); 3 days to a century
-    decay_months: Annotated[float, Field(ge=0.1, le=1200)] = 6.0
-    outside_appeal: Annotated[float, Field(ge=0, le=1e6)] = 1.0
+    # option of weight `outside_appeal`. Calibrated so that popular mid-size bases get 1e4-1e5
+    # derivatives and large MoE bases 1e3-1e4 (CALIBRATION, HF counts per family).
+    popularity_sigma: Annotated[
+        Sigma,
+        about(
+            "Spread of a base's appeal: exp(popularity_sigma x min(Z, 3)), drawn once per base.",
+            "ln units",
+            "HF derivative counts span > 4 decades across bases",
+        ),
+    ] = 1.5
+    reference_params: Annotated[
+        Params,
+        about(
+            "Size at which size leaves a base's appeal unchanged.",
+            "parameters",
+            "scenario choice",
+        ),
+    ] = 1e10
+    size_elasticity: Annotated[
+        float,
+        Field(ge=0, le=5),
+        about(
+            "Appeal scales as (params / reference_params)^-size_elasticity.",
+            "1",
+            "smaller bases are cheaper to tune and serve (DeepSeek, 671B: ~6,000 derivatives; "
+            "Qwen, mostly <= 72B: > 113,000; CALIBRATION)",
+        ),
+    ] = 0.8
+    # 1e-4 to 100 nats: a loss scale.
+    quality_nats: Annotated[
+        float,
+        Field(ge=1e-4, le=100),
+        about(
+            "Appeal falls e-fold per this much predicted loss behind the best open model "
+            "available then.",
+            "nats per token",
+            "CALIBRATION (HF counts per family)",
+        ),
+    ] = 0.03
+    # 3 days to a century.
+    decay_months: Annotated[
+        float,
+        Field(ge=0.1, le=1200),
+        about(
+            "A base's stream fades e-fold every this many months as successors arrive.",
+            "months",
+            "assumption",
+        ),
+    ] = 6.0
+    outside_appeal: Annotated[
+        float,
+        Field(ge=0, le=1e6),
+        about(
+            "Pull of models outside the simulation (or of not building at all), in the appeal "
+            "of a reference base.",
+            "1",
+            "CALIBRATION (HF counts per family)",
+        ),
+    ] = 1.0
     # Data per derivative: every technique's tokens (its median, hence its whole distribution)
     # hold for a base pretrained on `reference_base_tokens`, and scale as (the base's pretraining
-    # tokens / reference_base_tokens)^tokens_elasticity. Fine-tuning sets grew with the
-    # pretraining sets of the bases they tune: Llama 2 (2T tokens) was tuned on ~1.45M examples
-    # (27,540 SFT + 1,418,091 preference pairs, Touvron et al. 2023), Llama 3 (15T) on > 10M
-    # (model card): 6.9x for 7.5x; Alpaca tuned LLaMA-7B (1T) on 52K examples, Tulu 3 tuned
-    # Llama 3.1 8B (~15T) on 939K (Lambert et al. 2024): 18x for 15x; elasticity ~1.
-    # Reference: 1e13 tokens, the order of the open bases fine-tuned most in 2024-25 (Llama 3
-    # 8B 15T, Qwen2.5 18T, Gemma 2 9B 8T, Llama 2 2T). There Tulu 3's SFT (939K examples, ~7e8
-    # tokens, 2 epochs, on a 15T base) sits at +1.5 sigma of the SFT distribution and Alpaca
-    # (2e7 tokens on a 1T base) at +0.7 sigma. Closed-channel tokens are not scaled (private
-    # service fine-tunes of a few thousand examples).
-    reference_base_tokens: Annotated[float, Field(ge=1e6, le=1e16)] = 1e13
-    tokens_elasticity: Annotated[float, Field(ge=0, le=2)] = 1.0
-    # Lineage: a derivative may become a base for others (never a quantization); the others
-    # attach to such a derivative of the same family instead of the root with probability
-    # `derivative_parent_probability` (HF trees: quantizations, merges and fine-tunes of popular
-    # fine-tunes are common; assumption on the numbers).
-    base_probability: Share = 0.001
-    derivative_parent_probability: Share = 0.5
-    closed_teachers: bool = True  # distil from closed models' outputs (Alpaca used davinci-003)
-    # A teacher writes a distillation set in bulk, so it must be a model one can serve: the best
-    # model released so far with at most this many active parameters. Public teachers stay
-    # below it: text-davinci-003 (175B; Alpaca), DeepSeek-R1 (37B active; the R1-distill models,
-    # OpenThoughts), Llama 3.1 405B (the largest dense model widely served, the users' cap).
-    max_teacher_active_params: Params = 4.05e11
-    # Utilization of post-training jobs (model FLOP / GPU-seconds / dense BF16 peak); sources in
-    # simdemand/physics/post_training.py: Alpaca + Vicuna (training), DeepSeek-R1-Zero
-    # (rollouts), the serving roofline (offline generation), prefill MFU (scoring).
-    train_utilization: Fraction = post_training.POST_TRAINING_TRAIN_UTILIZATION
-    rollout_utilization: Fraction = post_training.POST_TRAINING_ROLLOUT_UTILIZATION
-    generation_utilization: Fraction = post_training.POST_TRAINING_GENERATION_UTILIZATION
-    scoring_utilization: Fraction = post_training.POST_TRAINING_SCORING_UTILIZATION
-    # Development runs (hyper-parameter sweeps, failed and unpublished attempts, evaluations) as
-    # a multiple of a derivative's final run: Olmo 3 swept 4 learning rates per post-training
-    # stage (3 runs beside the final one); developing a recipe "can easily be 10 to 100X the
-    # compute of the final few training runs" (Lambert, RLHF book, App. C), shared by the
-    # derivatives made with it; hobbyist adapters sweep little. 2: GPU-hours are dominated by
-    # the costly derivatives of teams that sweep (assumption between 0 and Olmo 3's 3); labs'
-    # pretraining: 0.5-4 (CALIBRATION). Charged in the derivative's job row before its final
-    # run; its models row holds the final run only.
-    experiments_multiple: Annotated[float, Field(ge=0, le=100)] = 2.0
-    hardware_lag_days: Days = 365.0  # communities rent the previous generation
-    # Jobs get enough GPUs to hold their models, more to finish in about `job_days`, at most
-    # `max_job_gpus`: Alpaca took 3 h and Vicuna a day on 8 GPUs; DeepSeek-R1-Zero's RL
-    # (~1e5 GPU-hours) took 198 h on 512 H800s; the largest post-training jobs get up to a
-    # pretraining-scale cluster (DeepSeek-V3 pretrained on 2,048 H800s).
-    job_days: Annotated[float, Field(gt=0, le=365)] = 1.0
-    max_job_gpus: Annotated[int, Field(ge=1, le=100_000_000)] = 2048  # as a lab's cluster
-    # How often counts are drawn: at most once a day (no count series is finer).
-    step_days: Annotated[float, Field(ge=1, le=31)] = 14.0
-    # A derivative costing at least this share of its family root's pretraining GPU-hours is a
-    # model of its own (as is one that becomes a base); the rest are counted in one job row per
-    # family, technique and step. DeepSeek-R1's RL was ~5% of DeepSeek-V3's pretraining; 2%
-    # keeps runs of that order individual. Representation only: it changes no count, token or
-    # compute draw (closed-channel fine-tunes are private: always counted, never released).
-    register_min_share: Share = 0.02
-    techniques: Techniques = Field(default_factory=Techniques)
-    closed: ClosedChannel = Field(default_factory=ClosedChannel)
+    # tokens / reference_base_tokens)^tokens_elasticity. Closed-channel tokens are not scaled
+    # (private service fine-tunes of a few thousand examples).
+    reference_base_tokens: Annotated[
+        float,
+        Field(ge=1e6, le=1e16),
+        about(
+            "Pretraining tokens of the base for which the techniques' `tokens_median` hold.",
+            "tokens",
+            "the order of the open bases fine-tuned most in 2024-25 (Llama 3 8B 15T, Qwen2.5 "
+            "18T, Gemma 2 9B 8T, Llama 2 2T); there Tulu 3's SFT (939K examples, ~7e8 tokens, "
+            "2 epochs, on a 15T base) sits at +1.5 sigma of the SFT distribution and Alpaca "
+            "(2e7 tokens on a 1T base) at +0.7 sigma",
+        ),
+    ] = 1e13
+    tokens_elasticity: Annotated[
+        float,
+        Field(ge=0, le=2),
+        about(
+            "Tokens per derivative scale as (the base's pretraining tokens / "
+            "reference_base_tokens)^tokens_elasticity; 0: the same data whatever the base.",
+            "1",
+            "fine-tuning sets grew with the pretraining sets of their bases: Llama 2 (2T "
+            "tokens) was tuned on ~1.45M examples (27,540 SFT + 1,418,091 preference pairs, "
+            "Touvron et al. 2023), Llama 3 (15T) on > 10M (model card): 6.9x for 7.5x; Alpaca "
+            "tuned LLaMA-7B (1T) on 52K examples, Tulu 3 tuned Llama 3.1 8B (~15T) on 939K "
+            "(Lambert et al. 2024): 18x for 15x; elasticity ~1",
+        ),
+    ] = 1.0
+    base_probability: Annotated[
+        Share,
+        about(
+            "Probability that a derivative (never a quantization) becomes a base for others.",
+            "share",
+            "HF trees: quantizations, merges and fine-tunes of popular fine-tunes are common; "
+            "assumption on the number",
+        ),
+    ] = 0.001
+    derivative_parent_probability: Annotated[
+        Share,
+        about(
+            "Probability that a derivative attaches to such a derivative of the same family "
+            "instead of the root.",
+            "share",
+            "HF trees: quantizations, merges and fine-tunes of popular fine-tunes are common; "
+            "assumption on the number",
+        ),
+    ] = 0.5
+    closed_teachers: Annotated[
+        bool,
+        about(
+            "Distil from closed models' outputs too.",
+            "1",
+            "Alpaca distilled text-davinci-003",
+        ),
+    ] = True
+    max_teacher_active_params: Annotated[
+        Params,
+        about(
+            "A teacher writes a distillation set in bulk, so it must be servable: the best "
+            "model released so far with at most this many active parameters.",
+            "parameters",
+            "Llama 3.1 405B, the largest dense model widely served (the users' cap); public "
+            "teachers stay below it: text-davinci-003 (175B; Alpaca), DeepSeek-R1 (37B active; "
+            "the R1-distill models, OpenThoughts)",
+        ),
+    ] = 4.05e11
+    train_utilization: Annotated[
+        Fraction,
+        about(
+            "Utilization of training phases (model FLOP / GPU-seconds / dense BF16 peak).",
+            "fraction of BF16 peak",
+            "simdemand/physics/post_training.py: Alpaca and Vicuna",
+        ),
+    ] = post_training.POST_TRAINING_TRAIN_UTILIZATION
+    rollout_utilization: Annotated[
+        Fraction,
+        about(
+            "Utilization of RL rollouts.",
+            "fraction of BF16 peak",
+            "simdemand/physics/post_training.py: DeepSeek-R1-Zero",
+        ),
+    ] = post_training.POST_TRAINING_ROLLOUT_UTILIZATION
+    generation_utilization: Annotated[
+        Fraction,
+        about(
+            "Utilization of offline generation (teacher outputs, best-of-n, search, synthetic "
+            "data).",
+            "fraction of BF16 peak",
+            "simdemand/physics/post_training.py: the serving roofline at offline batch",
+        ),
+    ] = post_training.POST_TRAINING_GENERATION_UTILIZATION
+    scoring_utilization: Annotated[
+        Fraction,
+        about(
+            "Utilization of reward-model and verifier forward passes.",
+            "fraction of BF16 peak",
+            "simdemand/physics/post_training.py: prefill MFU",
+        ),
+    ] = post_training.POST_TRAINING_SCORING_UTILIZATION
+    experiments_multiple: Annotated[
+        float,
+        Field(ge=0, le=100),
+        about(
+            "Development runs (hyper-parameter sweeps, failed and unpublished attempts, "
+            "evaluations) as a multiple of a derivative's final run, charged in its job row "
+            "before the final run; its models row holds the final run only.",
+            "1",
+            "Olmo 3 swept 4 learning rates per post-training stage (3 runs beside the final "
+            'one); developing a recipe "can easily be 10 to 100X the compute of the final few '
+            'training runs" (Lambert, RLHF book, App. C), shared by the derivatives made with '
+            "it; hobbyist adapters sweep little. 2: GPU-hours are dominated by the costly "
+            "derivatives of teams that sweep (assumption between 0 and Olmo 3's 3); labs' "
+            "pretraining: 0.5-4 (CALIBRATION)",
+        ),
+    ] = 2.0
+    hardware_lag_days: Annotated[
+        Days,
+        about(
+            "Jobs run on the newest GPU available this many days before.",
+            "days",
+            "assumption: communities rent the previous generation",
+        ),
+    ] = 365.0
+    job_days: Annotated[
+        float,
+        Field(gt=0, le=365),
+        about(
+            "Jobs get enough GPUs to hold their models, more to finish in about this time.",
+            "days",
+            "Alpaca took 3 h and Vicuna a day on 8 GPUs",
+        ),
+    ] = 1.0
+    max_job_gpus: Annotated[
+        int,
+        Field(ge=1, le=100_000_000),
+        about(
+            "Largest post-training job.",
+            "GPUs",
+            "as a lab's cluster: DeepSeek-R1-Zero's RL (~1e5 GPU-hours) took 198 h on 512 "
+            "H800s; DeepSeek-V3 pretrained on 2,048 H800s",
+        ),
+    ] = 2048
+    step_days: Annotated[
+        float,
+        Field(ge=1, le=31),
+        about(
+            "How often derivative counts are drawn (at most once a day).",
+            "days",
+            "scenario choice; no count series is finer than a day",
+        ),
+    ] = 14.0
+    register_min_share: Annotated[
+        Share,
+        about(
+            "A derivative costing at least this share of its family root's pretraining "
+            "GPU-hours is a model of its own (as is one that becomes a base); the rest are "
+            "counted in one job row per family, technique and step. Representation only: it "
+            "changes no count, token or compute draw (closed-channel fine-tunes are private: "
+            "always counted, never released).",
+            "share",
+            "DeepSeek-R1's RL was ~5% of DeepSeek-V3's pretraining; 2% keeps runs of that "
+            "order individual",
+        ),
+    ] = 0.02
+    techniques: Annotated[
+        Techniques,
+        about("The techniques the community uses; their shares sum to 1.", "1", "scenario choice"),
+    ] = Field(default_factory=Techniques)
+    closed: Annotated[
+        ClosedChannel,
+        about(
+            "Fine-tuning services of closed models (private derivatives: counted, never released).",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=ClosedChannel)
 
     def data_scale(self, base_tokens: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Tokens of a derivative of bases pretrained on `base_tokens`, per reference-base token."""

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from simdemand.scenario.base import Date, Days, Name, Strict, as_tuple
+from simdemand.scenario.base import Date, Days, Name, Strict, about, as_tuple
 from simdemand.scenario.base import Growth as GrowthFactor
 
 Regime = Literal["pretraining", "post-training", "test-time"]
@@ -28,20 +28,57 @@ Priority = Annotated[tuple[Regime, Regime, Regime], BeforeValidator(as_tuple)]
 class Delivery(Strict):
     """GPUs of one generation put into service on a date (dates before the start are history)."""
 
-    date: Date
-    hardware: str
-    gpus: Annotated[int, Field(ge=1, le=1_000_000_000)]
+    date: Annotated[
+        Date,
+        about("Day the GPUs enter service (before the start: history).", "date", "scenario choice"),
+    ]
+    hardware: Annotated[str, about("Catalog name of the GPUs.", "1", "scenario choice")]
+    gpus: Annotated[
+        int,
+        Field(ge=1, le=1_000_000_000),
+        about("GPUs delivered.", "GPUs", "scenario choice"),
+    ]
 
 
 class Growth(Strict):
     """Quarterly deliveries of the newest generation: `gpus` in the first quarter, then x growth."""
 
-    start: Date
-    end: Date | None = None
-    gpus_per_quarter: Gpus
-    growth_per_year: GrowthFactor = 1.0
-    hardware: str = "newest"
-    lag_days: Days = 0.0
+    start: Annotated[
+        Date,
+        about("First quarterly delivery; then one every 91.3 days.", "date", "scenario choice"),
+    ]
+    end: Annotated[
+        Date | None,
+        about(
+            "Last day of deliveries; by default the end of the horizon.",
+            "date",
+            "scenario choice",
+        ),
+    ] = None
+    gpus_per_quarter: Annotated[
+        Gpus, about("Deliveries in the first quarter.", "GPUs", "scenario choice")
+    ]
+    growth_per_year: Annotated[
+        GrowthFactor,
+        about("Growth of the quarterly deliveries.", "x per year", "scenario choice"),
+    ] = 1.0
+    hardware: Annotated[
+        str,
+        about(
+            "A catalog name, or `newest`: the newest generation available `lag_days` before "
+            "each delivery.",
+            "1",
+            "scenario choice",
+        ),
+    ] = "newest"
+    lag_days: Annotated[
+        Days,
+        about(
+            "Lag from catalog availability to delivery of the `newest` generation.",
+            "days",
+            "scenario choice",
+        ),
+    ] = 0.0
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
@@ -55,9 +92,30 @@ class PoolSpec(Strict):
     """A pool (a lab's own clusters, a shared cloud): its share of every delivery and which
     regimes (and, for pretraining, which lab archetypes) may use it."""
 
-    share: Annotated[float, Field(gt=0, le=1)]
-    regimes: Annotated[tuple[Regime, ...], BeforeValidator(as_tuple)] = REGIMES
-    labs: Annotated[tuple[Name, ...], BeforeValidator(as_tuple)] = ()
+    share: Annotated[
+        float,
+        Field(gt=0, le=1),
+        about(
+            "The pool's share of every delivery; the pools' shares add up to at most 1.",
+            "share",
+            "scenario choice",
+        ),
+    ]
+    regimes: Annotated[
+        tuple[Regime, ...],
+        BeforeValidator(as_tuple),
+        about("Regimes that may use the pool (all three by default).", "1", "scenario choice"),
+    ] = REGIMES
+    labs: Annotated[
+        tuple[Name, ...],
+        BeforeValidator(as_tuple),
+        about(
+            "Lab archetypes whose final runs may reserve clusters here (e.g. their own "
+            "clusters); empty: all.",
+            "1",
+            "scenario choice",
+        ),
+    ] = ()
 
     @model_validator(mode="after")
     def _regimes(self) -> Self:
@@ -73,15 +131,81 @@ class FleetSpec(Strict):
     """The supply side: GPUs delivered over time, the pools that share them, and the order in
     which regimes are served."""
 
-    deliveries: Annotated[tuple[Delivery, ...], BeforeValidator(as_tuple)] = ()
-    growth: Growth | None = None
-    pools: dict[Name, PoolSpec]
-    priority: Priority = PRIORITIES[0]
-    service_life_years: Annotated[float, Field(gt=0, le=50)] = 5.0  # hyperscalers: 5-6 years
-    test_time_max_delay_hours: Hours = 0.0
-    experiments_max_delay_hours: Hours = 720.0
-    post_training_max_delay_hours: Hours = 720.0
-    headroom_hours: Annotated[float, Field(gt=0, le=8760)] = 24.0  # up to a year
+    deliveries: Annotated[
+        tuple[Delivery, ...],
+        BeforeValidator(as_tuple),
+        about(
+            "GPUs entering service on given dates (before the start: history).",
+            "1",
+            "scenario choice",
+        ),
+    ] = ()
+    growth: Annotated[
+        Growth | None,
+        about(
+            "Quarterly deliveries of the newest generation after the listed ones.",
+            "1",
+            "scenario choice",
+        ),
+    ] = None
+    pools: Annotated[
+        dict[Name, PoolSpec],
+        about("The pools that share every delivery, by name.", "1", "scenario choice"),
+    ]
+    priority: Annotated[
+        Priority,
+        about(
+            "Order in which fluid work of the regimes is served: test-time or pretraining "
+            "first; post-training always backfills.",
+            "1",
+            "scenario choice",
+        ),
+    ] = PRIORITIES[0]
+    service_life_years: Annotated[
+        float,
+        Field(gt=0, le=50),
+        about(
+            "GPUs retire this long after their delivery.",
+            "years",
+            "hyperscalers depreciate servers over 5-6 years (10-K filings 2022-24)",
+        ),
+    ] = 5.0
+    test_time_max_delay_hours: Annotated[
+        Hours,
+        about(
+            "Longest wait of test-time work before it is lost: interactive queries are served "
+            "in their hour or lost.",
+            "hours",
+            "scenario choice",
+        ),
+    ] = 0.0
+    experiments_max_delay_hours: Annotated[
+        Hours,
+        about(
+            "Longest wait of pretraining experiments before they are dropped (a month).",
+            "hours",
+            "scenario choice",
+        ),
+    ] = 720.0
+    post_training_max_delay_hours: Annotated[
+        Hours,
+        about(
+            "Longest wait of post-training work before it is dropped (a month).",
+            "hours",
+            "scenario choice",
+        ),
+    ] = 720.0
+    # Up to a year.
+    headroom_hours: Annotated[
+        float,
+        Field(gt=0, le=8760),
+        about(
+            "Window of the test-time peak (last and next hours) a new reservation leaves room "
+            "for when test-time comes first.",
+            "hours",
+            "scenario choice",
+        ),
+    ] = 24.0
 
     def max_delay_hours(self, regime: Regime) -> float:
         """How long a regime's fluid work may wait before it is lost."""

@@ -17,6 +17,7 @@ from simdemand.scenario.base import (
     Precision,
     Sigma,
     Strict,
+    about,
 )
 from simdemand.scenario.communities import CommunitySpec
 from simdemand.scenario.fleet import FleetSpec
@@ -29,12 +30,36 @@ HardwareValue = str | bool | int | float | dt.date
 class RunConfig(Strict):
     """What to simulate: the horizon, the seed and the output grid."""
 
-    name: Name
-    start: Date
-    end: Date
-    seed: Annotated[int, Field(ge=0, lt=2**63)]
-    resolution: Resolution = "day"
-    pue: Annotated[float, Field(ge=1.0, le=3.0)] = 1.2
+    name: Annotated[
+        Name,
+        about("Run name; the default output folder is `runs/<name>`.", "1", "scenario choice"),
+    ]
+    start: Annotated[Date, about("First day of the horizon, UTC.", "date", "scenario choice")]
+    end: Annotated[
+        Date, about("End of the horizon, UTC; after `start`.", "date", "scenario choice")
+    ]
+    seed: Annotated[
+        int,
+        Field(ge=0, lt=2**63),
+        about("Root of every random stream of the run.", "1", "scenario choice"),
+    ]
+    resolution: Annotated[
+        Resolution,
+        about(
+            "Output bins: `hour`, `day`, `week` (from `start`) or `month` (calendar).",
+            "1",
+            "scenario choice",
+        ),
+    ] = "day"
+    pue: Annotated[
+        float,
+        Field(ge=1.0, le=3.0),
+        about(
+            "Data-centre power usage effectiveness: facility energy per GPU energy.",
+            "1",
+            "typical 1.1-1.4 (LBNL 2024)",
+        ),
+    ] = 1.2
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
@@ -52,40 +77,163 @@ class RunConfig(Strict):
 class LabArchetype(Strict):
     """A kind of lab (frontier closed, open-weights, academic, ...) and how many there are."""
 
-    count: Annotated[int, Field(ge=1, le=1000)] = 1
-    reference_date: Date
+    count: Annotated[
+        int,
+        Field(ge=1, le=1000),
+        about(
+            "Labs of this archetype, simulated as `ARCHETYPE-1`, `ARCHETYPE-2`, ..., each with "
+            "its own random stream.",
+            "count",
+            "scenario choice",
+        ),
+    ] = 1
+    reference_date: Annotated[
+        Date,
+        about(
+            "Date at which `compute_flop_at_reference` and `cluster_gpus_at_reference` hold.",
+            "date",
+            "scenario choice",
+        ),
+    ]
     # 1e12 FLOP (a second of one GPU) to 1e32 (at a GB200's ~2e12 FLOP/J, 5e19 J: half the
-    # world's yearly electricity); the largest runs of 2025 were ~5e26.
-    compute_flop_at_reference: Annotated[float, Field(ge=1e12, le=1e32)]
-    compute_growth_per_year: Growth
-    compute_sigma: Sigma = 0.5
+    # world's yearly electricity).
+    compute_flop_at_reference: Annotated[
+        float,
+        Field(ge=1e12, le=1e32),
+        about(
+            "Median compute of a final run at the reference date.",
+            "FLOP",
+            "scenario choice; the largest runs of 2025 were ~5e26 FLOP",
+        ),
+    ]
+    compute_growth_per_year: Annotated[
+        Growth,
+        about(
+            "Growth of the median final-run compute.",
+            "x per year",
+            "scenario choice; frontier training compute grew ~4-5x a year (Epoch AI)",
+        ),
+    ]
+    compute_sigma: Annotated[
+        Sigma,
+        about("Lognormal scatter of a run's compute around the trend.", "ln units", "assumption"),
+    ] = 0.5
     # Up to 1,000 new runs a year per lab (about three a day): no lab trains that many bases.
-    runs_per_year: Annotated[float, Field(gt=0, le=1000)]
+    runs_per_year: Annotated[
+        float,
+        Field(gt=0, le=1000),
+        about(
+            "Mean rate of new final runs (exponential gaps between them).",
+            "1/year",
+            "scenario choice",
+        ),
+    ]
     # Up to 1e8 GPUs in one cluster (the world shipped ~4e6 data-centre GPUs in 2024).
-    cluster_gpus_at_reference: Annotated[int, Field(ge=1, le=100_000_000)]
-    cluster_growth_per_year: Growth = 1.0
-    min_run_days: PositiveDays = 14.0
-    max_run_days: PositiveDays = 120.0
-    # Chinchilla is 20; small open models are over-trained to ~1e4-6e4 (Llama 3 8B: 1,900;
-    # Qwen3 0.6B: 36T tokens, 6e4); 1e6 leaves room, 0.1 is far under-trained.
-    tokens_per_param: Annotated[float, Field(ge=0.1, le=1e6)] = 20.0
-    # MoE active share: DeepSeek-V3 0.055, Kimi K2 0.032; 1e-3 leaves room.
-    active_fraction: Annotated[float, Field(ge=1e-3, le=1)] = 1.0
-    hardware: str | None = None
-    hardware_lag_days: Days = 180.0
-    precision: Precision = "bf16"
-    # Development compute per final run: ~0.5-4 in the calibration, "10 to 100X" for recipes.
-    experiments_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
-    experiments_days: PositiveDays = 90.0
-    open_weights: bool = False
-    release_lag_days: Days = 30.0
-    # Months for the compute of a fixed loss to halve (Ho et al. 2024: ~8, 95% CI 5-14); the
-    # predicted loss of a run uses its effective compute, its FLOP stay physical. 1 month (4,096x
-    # a year) to 1,000 years (no progress).
-    algorithmic_halving_months: Annotated[float, Field(ge=1, le=12_000)] = (
-        ALGORITHMIC_HALVING_MONTHS
+    cluster_gpus_at_reference: Annotated[
+        int,
+        Field(ge=1, le=100_000_000),
+        about("Largest cluster the lab can use at the reference date.", "GPUs", "scenario choice"),
+    ]
+    cluster_growth_per_year: Annotated[
+        Growth, about("Growth of that cluster.", "x per year", "scenario choice")
+    ] = 1.0
+    min_run_days: Annotated[
+        PositiveDays,
+        about(
+            "Shortest final run: the cluster is the smallest that finishes within it.",
+            "days",
+            "assumption",
+        ),
+    ] = 14.0
+    max_run_days: Annotated[
+        PositiveDays,
+        about(
+            "Longest final run: a run that needs more than the cluster can do in this time is "
+            "capped.",
+            "days",
+            "assumption",
+        ),
+    ] = 120.0
+    # 1e6 leaves room above the most over-trained models; 0.1 is far under-trained.
+    tokens_per_param: Annotated[
+        float,
+        Field(ge=0.1, le=1e6),
+        about(
+            "Sizing rule: training tokens per active parameter (D = r N).",
+            "tokens per parameter",
+            "Chinchilla compute-optimal is 20; small open models are over-trained to ~1e4-6e4 "
+            "(Llama 3 8B: 1,900; Qwen3 0.6B: 36T tokens, 6e4); 0.1 is far under-trained",
+        ),
+    ] = 20.0
+    # 1e-3 leaves room below the sparsest MoE models.
+    active_fraction: Annotated[
+        float,
+        Field(ge=1e-3, le=1),
+        about(
+            "Active over total parameters (MoE); 1 is dense.",
+            "fraction",
+            "MoE active shares: DeepSeek-V3 0.055, Kimi K2 0.032",
+        ),
+    ] = 1.0
+    hardware: Annotated[
+        str | None,
+        about(
+            "A catalog GPU to pin; by default the newest generation available at the run's start.",
+            "1",
+            "scenario choice",
+        ),
+    ] = None
+    hardware_lag_days: Annotated[
+        Days,
+        about("Lag from a GPU's catalog availability to its use at scale.", "days", "assumption"),
+    ] = 180.0
+    precision: Annotated[
+        Precision,
+        about(
+            "Number format of training: `fp8` where the hardware supports it, else `bf16`.",
+            "1",
+            "scenario choice",
+        ),
+    ] = "bf16"
+    experiments_multiple: Annotated[
+        float,
+        Field(ge=0, le=100),
+        about(
+            "Development compute (experiments, ablations, failed runs) as a multiple of the "
+            "final run.",
+            "1",
+            'calibration: ~0.5-4; "10 to 100X" for recipes (Lambert, RLHF book, App. C)',
+        ),
+    ] = 1.0
+    experiments_days: Annotated[
+        PositiveDays,
+        about("Experiments run in this many days before the final run.", "days", "assumption"),
+    ] = 90.0
+    open_weights: Annotated[bool, about("Release the weights openly.", "1", "scenario choice")] = (
+        False
     )
-    algorithmic_reference_date: Date = ALGORITHMIC_REFERENCE_DATE
+    release_lag_days: Annotated[
+        Days, about("From the end of training to the release.", "days", "assumption")
+    ] = 30.0
+    # 1 month (4,096x a year) to 1,000 years (no progress).
+    algorithmic_halving_months: Annotated[
+        float,
+        Field(ge=1, le=12_000),
+        about(
+            "Months for the compute of a fixed loss to halve; the predicted loss of a run uses "
+            "its effective compute, its FLOP stay physical.",
+            "months",
+            "Ho et al. 2024: ~8, 95% CI 5-14",
+        ),
+    ] = ALGORITHMIC_HALVING_MONTHS
+    algorithmic_reference_date: Annotated[
+        Date,
+        about(
+            "Date at which effective compute equals physical compute.",
+            "date",
+            "simdemand.physics.training.ALGORITHMIC_REFERENCE_DATE",
+        ),
+    ] = ALGORITHMIC_REFERENCE_DATE
 
     @model_validator(mode="after")
     def _run_days_ordered(self) -> Self:
@@ -100,9 +248,39 @@ class LabArchetype(Strict):
 class Scenario(Strict):
     """A whole scenario, as read from a file after `extends` and `--set` were applied."""
 
-    run: RunConfig
-    hardware: dict[Name, dict[str, HardwareValue]] = Field(default_factory=dict)
-    labs: dict[Name, LabArchetype] = Field(default_factory=dict)
-    communities: dict[Name, CommunitySpec] = Field(default_factory=dict)
-    users: dict[Name, CohortSpec] = Field(default_factory=dict)
-    fleet: FleetSpec | None = None
+    run: Annotated[
+        RunConfig, about("What to simulate: horizon, seed, output grid.", "1", "scenario choice")
+    ]
+    hardware: Annotated[
+        dict[Name, dict[str, HardwareValue]],
+        about(
+            "GPUs added to the bundled catalog, or fields of a bundled one overridden, by name; "
+            "a new entry gives every catalog field.",
+            "1",
+            "simdemand/catalog/hardware.toml (a source for every row)",
+        ),
+    ] = Field(default_factory=dict)
+    labs: Annotated[
+        dict[Name, LabArchetype],
+        about("Lab archetypes of the pretraining regime, by name.", "1", "scenario choice"),
+    ] = Field(default_factory=dict)
+    communities: Annotated[
+        dict[Name, CommunitySpec],
+        about(
+            "Derivative-model communities of the post-training regime, by name.",
+            "1",
+            "scenario choice",
+        ),
+    ] = Field(default_factory=dict)
+    users: Annotated[
+        dict[Name, CohortSpec],
+        about("User cohorts of the test-time regime, by name.", "1", "scenario choice"),
+    ] = Field(default_factory=dict)
+    fleet: Annotated[
+        FleetSpec | None,
+        about(
+            "The installed GPU base and its pools; without it supply is unconstrained.",
+            "1",
+            "scenario choice",
+        ),
+    ] = None
