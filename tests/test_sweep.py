@@ -173,8 +173,11 @@ def test_interrupted_then_resumed_equals_uninterrupted(serial: Path, tmp_path: P
     assert len(records(root)) == 5
     first = records(root)[0]
     scenario_dir = root / f"scenario={first['scenario']}"
-    (scenario_dir / ".replication=9.partial-12345").mkdir()
-    (scenario_dir / ".replication=9.partial-12345" / "jobs.parquet").write_bytes(b"half")
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])  # a partial of a dead process
+    ended.wait()
+    partial = scenario_dir / f".replication=9.partial-{ended.pid}"
+    partial.mkdir()
+    (partial / "jobs.parquet").write_bytes(b"half")
     with (root / "manifest.jsonl").open("a") as f:
         f.write('{"scenario": "s0", "replicat')
     with pytest.raises(StoreError, match="--resume"):
