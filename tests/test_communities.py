@@ -19,8 +19,9 @@ from simdemand.analysis.post_training import (
 )
 from simdemand.cli import app
 from simdemand.results.run import Results
-from simdemand.scenario.communities import TECHNIQUES, CommunitySpec
+from simdemand.scenario.communities import CommunitySpec
 from simdemand.scenario.schema import Scenario
+from simdemand.scenario.techniques import TECHNIQUES
 from simdemand.simulate import build_world
 from simdemand.units import AGGREGATE_SEPARATOR
 from simdemand.world.world import World

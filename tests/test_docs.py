@@ -18,10 +18,13 @@ import simdemand
 from simdemand import plots
 from simdemand.catalog import Hardware, load_catalog
 from simdemand.results import reader, supply, tables
+from simdemand.scenario import adoption as scenario_adoption
 from simdemand.scenario import base as scenario_base
 from simdemand.scenario import communities as scenario_communities
 from simdemand.scenario import fleet
+from simdemand.scenario import queries as scenario_queries
 from simdemand.scenario import schema as scenario_schema
+from simdemand.scenario import techniques as scenario_techniques
 from simdemand.scenario import users as scenario_users
 
 ROOT = Path(__file__).parent.parent
@@ -145,7 +148,16 @@ def test_hardware_table_lists_every_catalog_entry_and_field() -> None:
 
 # --- scenario reference ----------------------------------------------------------------------
 
-SCENARIO_MODULES = (scenario_base, scenario_schema, scenario_users, scenario_communities, fleet)
+SCENARIO_MODULES = (
+    scenario_base,
+    scenario_schema,
+    scenario_users,
+    scenario_adoption,
+    scenario_queries,
+    scenario_communities,
+    scenario_techniques,
+    fleet,
+)
 # Bases whose fields reach the reference through their subclasses.
 ABSTRACT_MODELS = {"Strict", "Scenario", "Technique", "NearFree", "_Adoption", "_QueryClass"}
 

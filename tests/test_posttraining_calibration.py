@@ -18,9 +18,9 @@ from simdemand import load_scenario, simulate
 from simdemand.analysis.post_training import ecosystem_summary, most_popular
 from simdemand.catalog import load_catalog
 from simdemand.physics import post_training
-from simdemand.scenario.communities import (
+from simdemand.scenario.communities import CommunitySpec
+from simdemand.scenario.techniques import (
     CLIP_SIGMAS,
-    CommunitySpec,
     Rl,
     Sft,
     clipped_lognormal_mean,

@@ -25,7 +25,7 @@ import pytest
 
 from simdemand import load_scenario, simulate
 from simdemand.analysis.test_time import measures
-from simdemand.scenario.users import ChatClass, ReasoningClass
+from simdemand.scenario.queries import ChatClass, ReasoningClass
 from simdemand.world.agents.usage import mean_tokens, utc_week_profile
 
 ROOT = Path(__file__).parent.parent

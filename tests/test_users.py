@@ -21,15 +21,9 @@ from simdemand.analysis.test_time import measures
 from simdemand.catalog import load_catalog
 from simdemand.cli import app
 from simdemand.physics import serving
+from simdemand.scenario.adoption import BassAdoption, LogisticAdoption, TimeZone
 from simdemand.scenario.loader import scenario_catalog
-from simdemand.scenario.users import (
-    AgenticClass,
-    BassAdoption,
-    ChatClass,
-    LogisticAdoption,
-    SearchClass,
-    TimeZone,
-)
+from simdemand.scenario.queries import AgenticClass, ChatClass, SearchClass
 from simdemand.world.agents.usage import (
     adoption_users,
     lognormal_sums,

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 from simdemand.catalog import Catalog
 from simdemand.errors import FieldError
+from simdemand.scenario.adoption import LogisticAdoption
+from simdemand.scenario.queries import AgenticClass, BestOfNClass, SearchClass
 from simdemand.scenario.schema import Scenario
 from simdemand.scenario.timing import (
     at,
@@ -23,7 +25,6 @@ from simdemand.scenario.timing import (
     horizon_days,
     years_between,
 )
-from simdemand.scenario.users import AgenticClass, BestOfNClass, LogisticAdoption, SearchClass
 
 # Median final-run compute of a lab's trend: 1e12 FLOP (a second of one GPU) to 1e32 FLOP (at a
 # GB200's ~2e12 FLOP/J, 5e19 J: half the world's yearly electricity, ~3e4 TWh).

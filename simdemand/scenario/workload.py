@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from simdemand.catalog import Catalog
 from simdemand.errors import FieldError, InputError
-from simdemand.scenario.communities import CLOSED_TECHNIQUES, TECHNIQUES, CommunitySpec
+from simdemand.scenario.communities import CommunitySpec
 from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.schema import LabArchetype, RunConfig, Scenario
+from simdemand.scenario.techniques import CLOSED_TECHNIQUES, TECHNIQUES
 from simdemand.scenario.timing import (
     community_first_step,
     horizon_days,

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from simdemand.scenario.communities import (
+from simdemand.scenario.communities import CommunitySpec
+from simdemand.scenario.techniques import (
     CLIP_SIGMAS,
     CLOSED_TECHNIQUES,
     TECHNIQUES,
-    CommunitySpec,
     Technique,
     clipped_lognormal_mean,
     clipped_lognormal_variance,

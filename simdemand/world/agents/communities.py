@@ -30,11 +30,8 @@ import simpy
 
 from simdemand.catalog import Hardware
 from simdemand.physics import post_training
-from simdemand.scenario.communities import (
-    CLIP_SIGMAS,
-    NEAR_FREE,
-    CommunitySpec,
-)
+from simdemand.scenario.communities import CommunitySpec
+from simdemand.scenario.techniques import CLIP_SIGMAS, NEAR_FREE
 from simdemand.units import HOURS_PER_DAY, HOURS_PER_MONTH, POST_TRAINING, aggregate_id
 from simdemand.world.agents.batches import Batch, Step, family_rows
 from simdemand.world.agents.channels import Channel, ClosedChannel, OpenChannel

@@ -15,7 +15,8 @@ import numpy.typing as npt
 from simdemand.catalog import Hardware
 from simdemand.physics import post_training
 from simdemand.physics.post_training import PhaseFlop
-from simdemand.scenario.communities import CommunitySpec, Techniques
+from simdemand.scenario.communities import CommunitySpec
+from simdemand.scenario.techniques import Techniques
 from simdemand.units import HOURS_PER_DAY
 from simdemand.world.registry import ModelRecord
 

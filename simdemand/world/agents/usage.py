@@ -8,15 +8,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from simdemand.scenario.users import (
-    AgenticClass,
-    BassAdoption,
-    BestOfNClass,
-    LogisticAdoption,
-    QueryClass,
-    SearchClass,
-    TimeZone,
-)
+from simdemand.scenario.adoption import BassAdoption, LogisticAdoption, TimeZone
+from simdemand.scenario.queries import AgenticClass, BestOfNClass, QueryClass, SearchClass
 from simdemand.units import HOURS_PER_WEEK
 
 FloatArray = npt.NDArray[np.float64]

@@ -21,10 +21,8 @@ import simpy
 
 from simdemand.catalog import Hardware, Precision
 from simdemand.physics import serving
-from simdemand.scenario.users import (
-    CohortSpec,
-    QueryClass,
-)
+from simdemand.scenario.queries import QueryClass
+from simdemand.scenario.users import CohortSpec
 from simdemand.units import (
     DAYS_PER_YEAR,
     HOURS_PER_DAY,
