@@ -328,8 +328,10 @@ def published_figures() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for f in figures:
+        measure = f"`{f.measure}`" + (f" of `{f.agents}*`" if f.agents else "")
+        period = f.period + (f", run's {f.simulated_period}" if f.simulated_period else "")
         lines.append(
-            f"| `{f.id}` | `{f.measure}` | {f.period} | {f.value:.3g} | {f.unit} | "
+            f"| `{f.id}` | {measure} | {period} | {f.value:.3g} | {f.unit} | "
             f"{reading[f.kind]} | ×{f.within:g} |"
         )
     lines.append("")

@@ -34,6 +34,7 @@ def hand_run(fleet: bool = True) -> Run:
         {
             "time": [jan, jan, jan, jan, feb],
             "regime": ["test-time", "test-time", "pretraining", "pretraining", "test-time"],
+            "agent": ["users", "users", "lab-1", "lab-1", "users"],
             "activity": ["chat", "chat", "final-run", "experiments", "chat"],
             "hardware": ["H100-SXM", "B200", "H100-SXM", "H100-SXM", "H100-SXM"],
             "gpu_hours": [744.0, 744.0, 1488.0, 4464.0, 672.0],
@@ -107,6 +108,36 @@ def test_measures_by_hand() -> None:
     assert simulated("test_time_share_of_spend", "2025-01") == pytest.approx(0.2)
     assert simulated("spend_usd", "2025-01") == 1000.0
     assert simulated("energy_twh", "2025-01") == 1.0
+
+
+def test_a_scoped_figure_reads_only_its_agents_and_its_own_period() -> None:
+    """`agents` keeps one archetype's work (the other lab's experiments and all serving go);
+    `simulated_period` holds January against a figure dated 2024."""
+    run = hand_run()
+    extra = pd.DataFrame(
+        {
+            "time": [stamp(2025, 1, 1)] * 3,
+            "regime": ["pretraining", "post-training", "post-training"],
+            "agent": ["other-1", "lab-1", "community"],
+            "activity": ["experiments", "rl", "lora"],
+            "hardware": ["H100-SXM"] * 3,
+            "gpu_hours": [9999.0, 48.0, 777.0],
+            "tokens": [0.0] * 3,
+            "queries": [0.0] * 3,
+            "cost_usd": [0.0] * 3,
+            "energy_mwh": [0.0] * 3,
+        }
+    )
+    run = Run(run.folder, run.manifest, pd.concat([run.timeseries, extra]), run.jobs, run.models)
+    scoped = figure("research_share", "2024").model_copy(
+        update={"agents": "lab", "simulated_period": "2025-01"}
+    )
+    (row,) = scorecard(run, (scoped,))
+    # lab-1: experiments 4,464 + its own RL 48 outside a final run of 1,488.
+    assert row.simulated == pytest.approx(4512 / 6000)
+    (everyone,) = scorecard(run, (figure("research_share", "2025-01"),))
+    # Every lab (other-1 too) but never the communities or users.
+    assert everyone.simulated == pytest.approx((4512 + 9999) / (6000 + 9999))
 
 
 def test_periods_the_run_does_not_cover_are_not_judged() -> None:

@@ -7,6 +7,7 @@ month), so a figure is compared only where the run covers its whole period.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import tomllib
@@ -35,6 +36,8 @@ class Figure(BaseModel):
     id: str
     measure: str
     period: str = Field(pattern=r"^\d{4}(-\d{2})?$")
+    simulated_period: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2})?$")
+    agents: str | None = Field(default=None, min_length=1)
     value: float = Field(gt=0)
     unit: str
     kind: Literal["equal", "at_least", "at_most"]
@@ -108,9 +111,20 @@ def scorecard(run: Run, figures: tuple[Figure, ...] | None = None) -> list[Row]:
     catalog = run_catalog(run)
     rows = []
     for figure in figures if figures is not None else published():
-        value = measure(run, figure.measure, Period.parse(figure.period), catalog)
-        rows.append(judge(figure, value))
+        scoped = run if figure.agents is None else only_agents(run, figure.agents)
+        period = Period.parse(figure.simulated_period or figure.period)
+        rows.append(judge(figure, measure(scoped, figure.measure, period, catalog)))
     return rows
+
+
+def only_agents(run: Run, prefix: str) -> Run:
+    """The run's time series and jobs of the agents whose names start with `prefix`."""
+    series, jobs = run.timeseries, run.jobs
+    return dataclasses.replace(
+        run,
+        timeseries=series.loc[series["agent"].str.startswith(prefix)],
+        jobs=jobs.loc[jobs["agent"].str.startswith(prefix)] if "agent" in jobs else jobs,
+    )
 
 
 def judge(figure: Figure, simulated: float | None) -> Row:
@@ -134,6 +148,8 @@ def frame(rows: list[Row]) -> pd.DataFrame:
             {
                 "figure": r.figure.id,
                 "period": r.figure.period,
+                "simulated_period": r.figure.simulated_period or r.figure.period,
+                "agents": r.figure.agents,
                 "simulated": r.simulated,
                 "published": r.figure.value,
                 "unit": r.figure.unit,
@@ -240,9 +256,11 @@ def runs_over_1e25(run: Run, period: Period, catalog: Catalog) -> float | None:
 
 
 def research_share(run: Run, period: Period, catalog: Catalog) -> float | None:
-    """Share of pretraining-regime GPU-hours outside final runs (experiments, research)."""
+    """Share of the labs' GPU-hours outside final runs (experiments, research, their own
+    post-training); labs are the agents with pretraining work in the run."""
     rows = inside(run.timeseries, "time", period)
-    rows = rows.loc[rows["regime"] == PRETRAINING]
+    labs = rows.loc[rows["regime"] == PRETRAINING, "agent"].unique()
+    rows = rows.loc[rows["agent"].isin(labs) & (rows["regime"] != TEST_TIME)]
     total = float(rows["gpu_hours"].sum())
     final = float(rows.loc[rows["activity"] == "final-run", "gpu_hours"].sum())
     return (total - final) / total if total > 0 else None

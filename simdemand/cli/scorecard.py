@@ -27,7 +27,10 @@ def scorecard(
         clean = [{k: None if _nan(v) else v for k, v in row.items()} for row in records]
         typer.echo(json.dumps(clean, indent=2))
         return
-    shown = table[["figure", "period", "simulated", "published", "unit", "ratio", "verdict"]]
+    columns = ["figure", "period", "simulated", "published", "unit", "ratio", "verdict"]
+    if (table["simulated_period"] != table["period"]).any():  # a proxy figure: say which period
+        columns.insert(2, "simulated_period")
+    shown = table[columns]
     print_frame(shown, f"{run.name}: against published figures", left=("figure", "unit", "verdict"))
     covered = table.loc[table["verdict"] != "not covered"]
     for row in covered.itertuples(index=False):
