@@ -226,3 +226,34 @@ def test_labs_without_the_tables_charge_only_experiments_and_runs(tmp_path: Path
     jobs = results.jobs.to_pandas()
     assert set(jobs["activity"]) == {"experiments", "final-run"}
     assert math.isclose(float(jobs.loc[jobs["regime"] == "post-training", "gpu_hours"].sum()), 0.0)
+
+
+def test_campus_sets_the_cluster_from_power(tmp_path: Path) -> None:
+    """With a campus, the largest cluster is sites x MW x growth^t over the facility power per
+    GPU of the run's hardware (TDP x 1.7 x PUE); without one, the GPU trend as before."""
+    from simdemand.simulate import build_world
+    from simdemand.world.agents.labs import Lab
+
+    body = """
+[labs.big]
+precision = "fp4"
+[labs.big.campus]
+mw_at_reference = 100.0
+growth_per_year = 2.0
+sites = 2
+"""
+    scenario = load_scenario(scenario_with(tmp_path, body))
+    world = build_world(scenario)
+    spec = scenario.labs["big"]
+    lab = Lab(world, "probe", spec, "big")
+    gb200 = world.catalog["GB200"]
+    assert world.years_since(0.0, spec.reference_date) == 0.0
+    one_year_h = YEAR_H
+    expected = math.floor(2 * 100e6 * 2.0 / (gb200.tdp_w * 1.7 * scenario.run.pue))
+    assert lab.cluster(one_year_h, gb200) == expected
+    plan = lab.size(1e28, one_year_h, gb200)
+    assert plan.gpus <= expected
+    assert plan.precision == "fp4"
+    assert lab.size(1e28, one_year_h, world.catalog["H100-SXM"]).precision == "fp8"
+    plain = Lab(world, "plain", scenario.labs["small"], "small")
+    assert plain.cluster(one_year_h, gb200) == 128
