@@ -257,3 +257,17 @@ sites = 2
     assert lab.size(1e28, one_year_h, world.catalog["H100-SXM"]).precision == "fp8"
     plain = Lab(world, "plain", scenario.labs["small"], "small")
     assert plain.cluster(one_year_h, gb200) == 128
+
+
+def test_ecosystems_leave_the_labs_own_post_training_out(
+    run_with_labs_work: tuple[pd.DataFrame, ...],
+) -> None:
+    """Without communities no base has derivatives' compute, though its lab post-trained it."""
+    from simdemand.analysis.post_training import ecosystem_summary
+
+    jobs, models, *_ = run_with_labs_work
+    assert (jobs["regime"] == "post-training").any()
+    bases = ecosystem_summary(models, jobs, open_only=False)
+    assert len(bases) > 0
+    assert (bases["post_training_gpu_hours"] == 0.0).all()
+    assert (bases["derivatives"] == 0.0).all()
