@@ -201,3 +201,57 @@ def test_duplicate_names_are_rejected() -> None:
     day = dt.date(2024, 1, 1)
     with pytest.raises(ValueError, match="'a' appears twice"):
         Catalog([entry("a", day), entry("a", day)])
+
+
+# Roadmap rows added for issue 14 (dense, per package): BF16, FP8, FP4, HBM (B), bandwidth
+# (B/s), availability, and a phrase of the primary source the row must cite.
+NEW_ROADMAP = [
+    ("MI455X", 5e15, 10e15, 20e15, 432e9, 19.6e12, dt.date(2026, 9, 1), "Advancing AI"),
+    (
+        "Trainium3",
+        671e12,
+        2517e12,
+        2517e12,
+        144 * 2**30,
+        4.9e12,
+        dt.date(2025, 12, 2),
+        "Trainium3 Architecture",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "bf16", "fp8", "fp4", "hbm", "bw", "available", "cited"), NEW_ROADMAP
+)
+def test_new_roadmap_rows_match_their_sources(
+    catalog: Catalog,
+    name: str,
+    bf16: float,
+    fp8: float,
+    fp4: float,
+    hbm: float,
+    bw: float,
+    available: dt.date,
+    cited: str,
+) -> None:
+    """MI455X: AMD's 40/20 PF FP4/FP8 headline read as 2x dense (as MI355X's); Trainium3: AWS
+    Neuron docs (one MXFP8/MXFP4 rate, 144 GiB); each row off the default line."""
+    hw = catalog[name]
+    assert hw.bf16_flop_per_s == pytest.approx(bf16, rel=1e-3)
+    assert hw.peak_flop_per_s("fp8") == pytest.approx(fp8, rel=1e-3)
+    assert hw.peak_flop_per_s("fp4") == pytest.approx(fp4, rel=1e-3)
+    assert hw.hbm_bytes == pytest.approx(hbm, rel=1e-3)
+    assert hw.hbm_bytes_per_s == pytest.approx(bw, rel=1e-3)
+    assert hw.available == available
+    assert cited in hw.source
+    assert not hw.default_choice
+
+
+def test_fp4_only_where_published(catalog: Catalog) -> None:
+    """FP4 tensor cores from Blackwell, CDNA 4 and Trainium3 on; none on Hopper, MI300X,
+    TPU7x (not published) or Trainium2."""
+    with_fp4 = {n for n in catalog.names if catalog[n].fp4_flop_per_s is not None}
+    published = {"B200", "GB200", "B300", "GB300", "Rubin", "Rubin-Ultra", "MI355X", "MI455X"}
+    assert published | {"Trainium3"} <= with_fp4
+    for name in ("H100-SXM", "H200-SXM", "MI300X", "TPU7x", "Trainium2"):
+        assert name not in with_fp4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from typing import Any
 
@@ -91,6 +92,57 @@ def test_fp8_does_not_get_its_nominal_speedup() -> None:
     h100 = CATALOG["H100-SXM"]
     speedup = (u8 * h100.peak_flop_per_s("fp8")) / (0.42 * h100.peak_flop_per_s("bf16"))
     assert speedup == pytest.approx(1.4, rel=2e-3)
+
+
+def test_fp4_training_is_twice_fp8_on_blackwell_ultra() -> None:
+    """0.42 x 0.47 = 0.1974 of the FP4 peak. On GB300 (FP4 15 PF, 3x FP8) that is 2.0x the FP8
+    speed, as MLPerf Training v5.1 (GB300 in NVFP4 ~2x GB200 in FP8 per GPU), within 2%; on
+    B200 (FP4 2x FP8) 1.34x."""
+    u4 = training.training_utilization(70e9, 70e9, "fp4", 1024)
+    assert u4 == pytest.approx(0.42 * 0.47)
+    u8 = training.training_utilization(70e9, 70e9, "fp8", 1024)
+    gb300, b200 = CATALOG["GB300"], CATALOG["B200"]
+    speedup = (u4 * gb300.peak_flop_per_s("fp4")) / (u8 * gb300.peak_flop_per_s("fp8"))
+    assert speedup == pytest.approx(2.0, rel=0.02)
+    b200_speedup = (u4 * b200.peak_flop_per_s("fp4")) / (u8 * b200.peak_flop_per_s("fp8"))
+    assert b200_speedup == pytest.approx(0.47 / 0.70 * 2, rel=1e-9)
+
+
+def test_estimate_training_in_fp4(runner: Any) -> None:
+    """`simdemand estimate training --precision fp4` on GB300 takes half the FP8 GPU-hours;
+    on Hopper it is a clear error naming the format to use."""
+    from simdemand.cli.app import app
+
+    args = ["estimate", "training", "--params", "70e9", "--tokens", "1.4e12", "--gpus", "1024"]
+    fp4 = runner.invoke(app, [*args, "--hardware", "GB300", "--precision", "fp4", "--json"])
+    fp8 = runner.invoke(app, [*args, "--hardware", "GB300", "--precision", "fp8", "--json"])
+    assert fp4.exit_code == 0
+    assert fp8.exit_code == 0
+    ratio = json.loads(fp8.output)["gpu_hours"] / json.loads(fp4.output)["gpu_hours"]
+    assert ratio == pytest.approx(2.0, rel=0.02)
+    refused = runner.invoke(app, [*args, "--hardware", "H100", "--precision", "fp4"])
+    assert refused.exit_code == 2
+    assert "no FP4 tensor cores; use precision 'fp8'" in refused.output
+
+
+# --- clusters from facility power -------------------------------------------------------------
+
+
+def test_campus_gpus_by_hand() -> None:
+    # 1 MW at 1 kW TDP, PUE 1.25: 1e6 / (1000 x 1.7 x 1.25) = 470.6 -> 470 GPUs.
+    assert training.facility_w_per_gpu(1000.0, 1.25) == pytest.approx(2125.0)
+    assert training.campus_gpus(1e6, 1000.0, 1.25) == 470
+    assert training.campus_gpus(1.0, 1000.0, 1.25) == 1
+
+
+def test_campus_gpus_match_published_campuses() -> None:
+    """xAI Colossus 1, 280-300 MW for ~200K H100/H200 (Epoch AI, 2025): within 10%. Stargate
+    Abilene, ~1.2 GW for ~400K GB200 (FT, May 2025): within 25% (its power leaves room)."""
+    pue = 1.2
+    colossus = training.campus_gpus(290e6, CATALOG["H100-SXM"].tdp_w, pue)
+    assert colossus == pytest.approx(200_000, rel=0.10)
+    abilene = training.campus_gpus(1.2e9, CATALOG["GB200"].tdp_w, pue)
+    assert abilene == pytest.approx(400_000, rel=0.25)
 
 
 def test_moe_pays_an_all_to_all_penalty() -> None:

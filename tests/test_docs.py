@@ -22,6 +22,7 @@ from simdemand.scenario import adoption as scenario_adoption
 from simdemand.scenario import base as scenario_base
 from simdemand.scenario import communities as scenario_communities
 from simdemand.scenario import fleet
+from simdemand.scenario import lab_tables as scenario_lab_tables
 from simdemand.scenario import queries as scenario_queries
 from simdemand.scenario import schema as scenario_schema
 from simdemand.scenario import techniques as scenario_techniques
@@ -151,6 +152,7 @@ def test_hardware_table_lists_every_catalog_entry_and_field() -> None:
 SCENARIO_MODULES = (
     scenario_base,
     scenario_schema,
+    scenario_lab_tables,
     scenario_users,
     scenario_adoption,
     scenario_queries,

@@ -87,12 +87,15 @@ def lineage(models: pd.DataFrame) -> pd.DataFrame:
 
 def attribute(jobs: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
     """Post-training rows with the root and depth of the derivatives each stands for: a
-    released derivative's own place in the tree, or (a bulk row) one below its family's base."""
+    released derivative's own place in the tree, or (a bulk row) one below its family's base.
+    Rows charged to a base itself (its lab's own post-training) are left out."""
     columns = ["model_id", "base_id", "gpu_hours", "flop", "derivatives"]
     post = jobs.loc[jobs["regime"] == POST_TRAINING, columns]
     released = post["model_id"].isin(tree.index)
     owner = post["model_id"].where(released, post["base_id"])
-    known = owner.isin(tree.index)
+    # A base's own rows are its lab's post-training, not a derivative's.
+    own = released & tree["depth"].reindex(post["model_id"]).eq(0).to_numpy()
+    known = owner.isin(tree.index) & ~own
     rows = post.loc[known, ["model_id", "gpu_hours", "flop", "derivatives"]].copy()
     owner = owner[known]
     rows["root"] = tree["root"].reindex(owner).to_numpy()

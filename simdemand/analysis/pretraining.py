@@ -1,4 +1,4 @@
-"""Measures of the pretraining regime over a models table: base models and frontier trends."""
+"""Measures of the pretraining regime: base models, frontier trends, and labs' research shares."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 
 from simdemand.analysis.periods import naive_utc
+from simdemand.analysis.technology import FINAL_RUN
+from simdemand.units import POST_TRAINING, PRETRAINING
 
 
 def pretrained(models: pd.DataFrame, parent_col: str = "parent_id") -> pd.DataFrame:
@@ -29,3 +31,34 @@ def as_utc(value: str | pd.Timestamp) -> pd.Timestamp:
     """A UTC timestamp; a naive value is taken to be in UTC."""
     stamp = pd.Timestamp(value)
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def archetype_of(agent: pd.Series) -> pd.Series:
+    """A lab's archetype from its agent name (`ARCHETYPE-i`)."""
+    return agent.str.replace(r"-\d+$", "", regex=True)
+
+
+def research_share(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """By year and lab archetype: the labs' GPU-hours (pretraining and their own post-training)
+    and the share of them outside final runs (experiments, research, post-training).
+
+    Labs are the agents with pretraining rows; columns: year, archetype, gpu_hours,
+    final_run_gpu_hours, research_share.
+    """
+    labs = timeseries.loc[timeseries["regime"] == PRETRAINING, "agent"].unique()
+    rows = timeseries.loc[
+        timeseries["agent"].isin(labs) & timeseries["regime"].isin([PRETRAINING, POST_TRAINING])
+    ]
+    final = rows["gpu_hours"].where(rows["activity"] == FINAL_RUN, 0.0)
+    frame = pd.DataFrame(
+        {
+            "year": pd.to_datetime(rows["time"], utc=True).dt.year,
+            "archetype": archetype_of(rows["agent"]),
+            "gpu_hours": rows["gpu_hours"],
+            "final_run_gpu_hours": final,
+        }
+    )
+    table = frame.groupby(["year", "archetype"], sort=True).sum().reset_index()
+    outside = table["gpu_hours"] - table["final_run_gpu_hours"]
+    table["research_share"] = outside / table["gpu_hours"].where(table["gpu_hours"] > 0)
+    return table

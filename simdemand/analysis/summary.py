@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simdemand.analysis import post_training, supply, technology, test_time
-from simdemand.units import POST_TRAINING, TEST_TIME
+from simdemand.analysis import post_training, pretraining, supply, technology, test_time
+from simdemand.units import POST_TRAINING, PRETRAINING, TEST_TIME
 
 
 def regime_totals(timeseries: pd.DataFrame) -> pd.DataFrame:
@@ -34,6 +34,8 @@ def summarize(
     out: dict[str, Any] = {"regimes": regime_totals(timeseries)}
     if fleet is not None:
         out.update(supply.measures(*fleet))
+    if (timeseries["regime"] == PRETRAINING).any():
+        out["research_share"] = pretraining.research_share(timeseries)
     if (jobs["regime"] == POST_TRAINING).any():
         bases = post_training.ecosystem_summary(models, jobs)
         out["ecosystem"] = bases

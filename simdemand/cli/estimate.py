@@ -45,6 +45,7 @@ class PrecisionChoice(StrEnum):
 
     bf16 = "bf16"
     fp8 = "fp8"
+    fp4 = "fp4"
 
 
 Precision = Annotated[PrecisionChoice, typer.Option(help="Number format of the math.")]

@@ -64,6 +64,15 @@ UTIL_MAX = 0.60
 # FP8 recipes; Lambda's Transformer Engine tests), consistent with DeepSeek-V3 (FP8, MoE, 2,048
 # H800s) at 0.17 of the FP8 peak together with the MoE factor.
 FP8_TRAINING_EFFICIENCY = 0.70
+# FP4 (NVFP4) utilization vs the FP4 peak relative to BF16 vs BF16: MLPerf Training v5.1 (Nov
+# 2025, the first FP4 results), GB300 in NVFP4 ~2x GB200 in FP8 per GPU on Llama 3.1 405B
+# pretraining (NVIDIA MLPerf Training v5.1 announcement) with 3x the dense peak (15 vs 5 PF):
+# 0.70 x 2/3 = 0.47. Where FP4 is no faster than FP8 (Trainium3) it is slower here.
+FP4_TRAINING_EFFICIENCY = 0.47
+LOW_PRECISION_EFFICIENCY: dict[str, float] = {
+    "fp8": FP8_TRAINING_EFFICIENCY,
+    "fp4": FP4_TRAINING_EFFICIENCY,
+}
 # MoE all-to-all and load-imbalance penalty at full sparsity: DeepSeek-V3 (2.664M H800-hours
 # for 6 x 37e9 x 14.8e12 FLOP, DeepSeek-V3 report) gives 0.75 after the FP8 factor; GLaM
 # (TPU v4) 0.80 and OLMoE 0.61 against the dense law (Epoch AI).
@@ -121,7 +130,7 @@ def training_utilization(
     """Whole-run utilization (6ND / GPU-seconds / dense peak of `precision`).
 
     u = clip(0.42 + 0.045 log10(N_active / 70e9) - 0.02 log2(gpus / 1024), 0.10, 0.60)
-        x hardware_efficiency x MoE factor (0.75 from 4x sparsity) x 0.70 if FP8.
+        x hardware_efficiency x MoE factor (0.75 from 4x sparsity) x 0.70 if FP8, 0.47 if FP4.
     Slopes: OLS on 29 dense LLM runs >= 1e23 FLOP in Epoch AI's data (0.042 per decade of
     params, 0.019 per doubling of GPUs, rmse 0.08); intercept: A100 runs, Llama 2 70B
     (0.435 published) at its anchor. `gpus=None` is the 1,024-GPU reference cluster.
@@ -135,9 +144,7 @@ def training_utilization(
     )
     util = min(UTIL_MAX, max(UTIL_MIN, dense)) * hardware_efficiency
     util *= moe_training_factor(active_params, params)
-    if precision == "fp8":
-        util *= FP8_TRAINING_EFFICIENCY
-    return util
+    return util * LOW_PRECISION_EFFICIENCY.get(precision, 1.0)
 
 
 def moe_training_factor(active_params: float, params: float) -> float:
@@ -187,3 +194,23 @@ def whole_nodes(gpus: float, gpus_per_node: int) -> int:
     if gpus <= gpus_per_node:
         return math.ceil(gpus - 1e-9)
     return gpus_per_node * math.ceil(gpus / gpus_per_node - 1e-9)
+
+
+# --- Clusters from facility power -------------------------------------------------------------
+# IT power per accelerator over its TDP (host CPUs, memory, NICs, switches, storage). Calibrated
+# on xAI Colossus 1: 280-300 MW for ~200K H100/H200 of 700 W (Epoch AI, "Trends in AI
+# Supercomputers", Apr 2025), 1.4-1.5 kW per GPU all in, so 1.45 kW / (0.7 kW x PUE 1.2) = 1.73.
+# Cross-checks: a GB200 NVL72 rack draws ~120 kW for 72 GPUs of 1.2 kW (1.39, before the network
+# and storage outside the rack); Stargate Abilene's ~1.2 GW for ~400K GB200 (FT, May 2025) is
+# 3.0 kW per GPU, 1.25x this rule (its power leaves room for later GB300).
+SERVER_POWER_PER_TDP = 1.7
+
+
+def facility_w_per_gpu(tdp_w: float, pue: float) -> float:
+    """Facility watts per accelerator: TDP x server overhead x PUE."""
+    return tdp_w * SERVER_POWER_PER_TDP * pue
+
+
+def campus_gpus(facility_w: float, tdp_w: float, pue: float) -> int:
+    """Accelerators a campus of `facility_w` powers (whole GPUs, at least one)."""
+    return max(1, math.floor(facility_w / facility_w_per_gpu(tdp_w, pue) + 1e-9))

@@ -14,16 +14,19 @@ from simdemand.scenario.base import (
     Growth,
     Name,
     PositiveDays,
-    Precision,
     Sigma,
     Strict,
     about,
 )
 from simdemand.scenario.communities import CommunitySpec
 from simdemand.scenario.fleet import FleetSpec
+from simdemand.scenario.lab_tables import Campus, LabPostTraining, LabResearch
 from simdemand.scenario.users import CohortSpec
 
 Resolution = Literal["hour", "day", "week", "month"]
+# Labs may train in FP4 on hardware that has it (NVFP4 pretraining: NVIDIA, arXiv:2509.25149,
+# Sep 2025; MLPerf Training v5.1, Nov 2025).
+LabPrecision = Literal["bf16", "fp8", "fp4"]
 HardwareValue = str | bool | int | float | dt.date
 
 
@@ -132,7 +135,11 @@ class LabArchetype(Strict):
     cluster_gpus_at_reference: Annotated[
         int,
         Field(ge=1, le=100_000_000),
-        about("Largest cluster the lab can use at the reference date.", "GPUs", "scenario choice"),
+        about(
+            "Largest cluster the lab can use at the reference date (unless `campus` is given).",
+            "GPUs",
+            "scenario choice",
+        ),
     ]
     cluster_growth_per_year: Annotated[
         Growth, about("Growth of that cluster.", "x per year", "scenario choice")
@@ -188,11 +195,13 @@ class LabArchetype(Strict):
         about("Lag from a GPU's catalog availability to its use at scale.", "days", "assumption"),
     ] = 180.0
     precision: Annotated[
-        Precision,
+        LabPrecision,
         about(
-            "Number format of training: `fp8` where the hardware supports it, else `bf16`.",
+            "Number format of training: `fp8` or `fp4` where the hardware supports it, else the "
+            "next wider format it has.",
             "1",
-            "scenario choice",
+            "scenario choice; FP8: DeepSeek-V3 (Dec 2024); NVFP4: 12B model on 10T tokens "
+            "(NVIDIA, arXiv:2509.25149, Sep 2025) and MLPerf Training v5.1 (Nov 2025)",
         ),
     ] = "bf16"
     experiments_multiple: Annotated[
@@ -234,6 +243,32 @@ class LabArchetype(Strict):
             "simdemand.physics.training.ALGORITHMIC_REFERENCE_DATE",
         ),
     ] = ALGORITHMIC_REFERENCE_DATE
+    post_training: Annotated[
+        LabPostTraining | None,
+        about(
+            "The lab's own post-training of each base (RL, supervised data, SFT), between the "
+            "final run and the release; none without the table.",
+            "1",
+            "scenario choice; defaults: DeepSeek-R1, OpenAI o3, Llama 3.1",
+        ),
+    ] = None
+    research: Annotated[
+        LabResearch | None,
+        about(
+            "The lab's standing research programme (activity `research`); none without the table.",
+            "1",
+            "scenario choice; OpenAI 2024 (Epoch AI, 23 Mar 2026)",
+        ),
+    ] = None
+    campus: Annotated[
+        Campus | None,
+        about(
+            "The lab's largest campus by power; it replaces `cluster_gpus_at_reference` and "
+            "`cluster_growth_per_year` when given.",
+            "1",
+            "scenario choice; published campuses 0.15-5 GW (2024-28)",
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _run_days_ordered(self) -> Self:

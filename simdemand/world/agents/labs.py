@@ -9,12 +9,21 @@ from dataclasses import dataclass
 import simpy
 
 from simdemand.catalog import Hardware, Precision
-from simdemand.physics import training
+from simdemand.physics import lab_work, training
+from simdemand.scenario.lab_tables import LabResearch
 from simdemand.scenario.schema import LabArchetype
-from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY, SECONDS_PER_HOUR
+from simdemand.units import (
+    DAYS_PER_YEAR,
+    HOURS_PER_DAY,
+    POST_TRAINING,
+    PRETRAINING,
+    SECONDS_PER_HOUR,
+)
 from simdemand.world.registry import ModelRecord
 from simdemand.world.supply.fleet import Grant, Option
 from simdemand.world.world import World
+
+WATTS_PER_MW = 1e6
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ class Lab:
         self.rng = world.rng(f"lab:{name}")
         self.runs = 0
         world.env.process(self.run())
+        if spec.research is not None:
+            world.env.process(self.research(spec.research))
 
     def run(self) -> Generator[simpy.Event, None, None]:
         """Start runs at exponential intervals from this lab's own warm-up until the horizon.
@@ -73,10 +84,7 @@ class Lab:
     def size(self, wanted: float, start_h: float, hardware: Hardware) -> RunPlan:
         """Fit a run of `wanted` FLOP starting at `start_h` to the cluster on `hardware`."""
         spec = self.spec
-        years = self.world.years_since(start_h, spec.reference_date)
-        cluster = max(
-            1, round(spec.cluster_gpus_at_reference * spec.cluster_growth_per_year**years)
-        )
+        cluster = self.cluster(start_h, hardware)
         precision = hardware.supported(spec.precision)
         peak = hardware.peak_flop_per_s(precision)
         min_s = spec.min_run_days * HOURS_PER_DAY * SECONDS_PER_HOUR
@@ -108,6 +116,18 @@ class Lab:
             days=seconds / SECONDS_PER_HOUR / HOURS_PER_DAY,
         )
 
+    def cluster(self, start_h: float, hardware: Hardware) -> int:
+        """The largest cluster at `start_h`: the campus's power in GPUs of `hardware` if the lab
+        has a campus, else the GPU trend."""
+        spec = self.spec
+        years = self.world.years_since(start_h, spec.reference_date)
+        if spec.campus is None:
+            trend: float = spec.cluster_gpus_at_reference * spec.cluster_growth_per_year**years
+            return max(1, round(trend))
+        campus = spec.campus
+        watts = campus.sites * campus.mw_at_reference * WATTS_PER_MW * campus.growth_per_year**years
+        return training.campus_gpus(watts, hardware.tdp_w, self.world.scenario.run.pue)
+
     def sizing(self, flop: float) -> tuple[float, float, float]:
         """Return (active params, total params, tokens) for a run of `flop`."""
         active, tokens = training.compute_optimal_sizing(flop, self.spec.tokens_per_param)
@@ -128,7 +148,6 @@ class Lab:
         spec, ledger, hw = self.spec, self.world.ledger, plan.hardware.name
         run_start_h = decided_h + spec.experiments_days * HOURS_PER_DAY
         run_end_h = run_start_h + plan.days * HOURS_PER_DAY
-        release_h = run_end_h + spec.release_lag_days * HOURS_PER_DAY
         if spec.experiments_multiple > 0:
             ledger.record(
                 "pretraining",
@@ -154,7 +173,6 @@ class Lab:
             if self.world.now > asked_h:  # it waited: the run starts now
                 run_start_h = self.world.now
             run_end_h = run_start_h + plan.days * HOURS_PER_DAY
-            release_h = run_end_h + spec.release_lag_days * HOURS_PER_DAY
         ledger.record(
             "pretraining",
             self.name,
@@ -166,6 +184,11 @@ class Lab:
             plan.gpu_hours,
             plan.flop,
         )
+        post_end_h = run_end_h
+        if spec.post_training is not None:
+            yield self.world.env.timeout(max(0.0, run_end_h - self.world.now))
+            post_end_h = self.post_train(plan, model_id, run_end_h)
+        release_h = max(run_end_h + spec.release_lag_days * HOURS_PER_DAY, post_end_h)
         yield self.world.env.timeout(max(0.0, release_h - self.world.now))
         self.world.registry.release(
             ModelRecord(
@@ -184,6 +207,87 @@ class Lab:
                 technique="pretraining",
             )
         )
+
+    def post_train(self, plan: RunPlan, model_id: str, start_h: float) -> float:
+        """Charge the lab's post-training of `model_id` from `start_h` on the run's cluster and
+        hardware, each activity over the whole phase; return the phase's end."""
+        spec = self.spec.post_training
+        if spec is None:
+            return start_h
+        hw = plan.hardware
+        years = self.world.years_since(start_h, spec.reference_date)
+        share = lab_work.rl_share(
+            years, spec.rl_share_at_reference, spec.rl_share_growth_per_year, spec.rl_share_max
+        )
+        rl_hours = plan.gpu_hours * share
+        run_flop_per_s = hw.peak_flop_per_s(plan.precision) * plan.utilization
+        rollout_flop_per_s = lab_work.rollout_flop_per_s(hw.bf16_flop_per_s, hw.serving_efficiency)
+        rollouts, updates = lab_work.rl_charges(
+            rl_hours, plan.active_params, rollout_flop_per_s, run_flop_per_s
+        )
+        charges = {
+            "sft": lab_work.sft_charge(
+                plan.flop, plan.active_params, run_flop_per_s, spec.sft_flop_fraction
+            ),
+            "synthetic-data": lab_work.synthetic_data_charge(
+                rl_hours * spec.synthetic_data_per_rl,
+                plan.active_params,
+                hw.bf16_flop_per_s,
+                hw.serving_efficiency,
+            ),
+            "rl-rollouts": rollouts,
+            "rl-updates": updates,
+        }
+        total_h = sum(charge.gpu_hours for charge in charges.values())
+        if total_h <= 0:
+            return start_h
+        end_h = start_h + total_h / plan.gpus
+        for activity, charge in charges.items():
+            if charge.gpu_hours > 0:
+                self.world.ledger.record(
+                    POST_TRAINING,
+                    self.name,
+                    activity,
+                    model_id,
+                    hw.name,
+                    start_h,
+                    end_h,
+                    charge.gpu_hours,
+                    charge.flop,
+                    tokens=charge.tokens,
+                )
+        return end_h
+
+    def research(self, research: LabResearch) -> Generator[simpy.Event, None, None]:
+        """Charge the standing research programme step by step from the start to the horizon:
+        a multiple of the final-run work a year of the trend's median runs, as the cluster of the
+        time allows them (a run capped by its cluster counts as capped)."""
+        spec, world = self.spec, self.world
+        yield world.env.timeout(max(0.0, -world.now))
+        start_h = 0.0
+        while start_h < world.horizon_h:
+            end_h = min(start_h + research.step_days * HOURS_PER_DAY, world.horizon_h)
+            mid_h = 0.5 * (start_h + end_h)
+            years = world.years_since(mid_h, spec.reference_date)
+            median = spec.compute_flop_at_reference * spec.compute_growth_per_year**years
+            hardware = self.hardware(mid_h)
+            plan = self.size(median, mid_h, hardware)
+            hours = end_h - start_h
+            world.ledger.record(
+                PRETRAINING,
+                self.name,
+                "research",
+                f"{self.name}/research",
+                hardware.name,
+                start_h,
+                end_h,
+                lab_work.research_amount(
+                    research.multiple, spec.runs_per_year, plan.gpu_hours, hours
+                ),
+                lab_work.research_amount(research.multiple, spec.runs_per_year, plan.flop, hours),
+            )
+            yield world.env.timeout(max(0.0, end_h - world.now))
+            start_h = end_h
 
     def predicted_loss(self, plan: RunPlan, start_h: float) -> float:
         """The run's Chinchilla loss at its effective compute (algorithmic progress at start)."""
