@@ -173,9 +173,14 @@ def test_efficient_tier_takes_its_share_of_each_class() -> None:
 
 
 def test_efficient_share_needs_a_budget() -> None:
-    """A class sending queries to an efficient tier that the cohort lacks is an error."""
+    """A class sending queries to an efficient tier that the cohort lacks is an error; the
+    `cheapest` policy always has one (its need lag defines it)."""
     with pytest.raises(InputError, match="efficient_max_active_params"):
         load_scenario(HERE / "users.toml", ["users.people.classes.chat.efficient_share=0.5"])
+    cheapest = ["users.people.classes.chat.efficient_share=0.5"]
+    cheapest += ['users.people.serving.policy="cheapest"']
+    spec = load_scenario(HERE / "users.toml", cheapest).users["people"]
+    assert spec.serving.efficient_max_active_params is None  # the need defines the tier
 
 
 def test_baseline_open_labs_overtrain_like_deepseek() -> None:
