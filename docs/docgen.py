@@ -630,6 +630,12 @@ GALLERY = (
         "The fleet run: demand against installed capacity (H100-equivalents) and the unmet "
         "share by regime.",
     ),
+    Shot(
+        "technology",
+        "baseline",
+        "By year: test-time USD per million tokens by class and at fixed capability, GPU-seconds "
+        "per query, the serving hardware mix, and the largest pretraining run's FLOP and GPUs.",
+    ),
 )
 # The README's pictures: small copies of three of them, committed in docs/img/.
 README_KINDS = ("regimes", "supply", "queries")

@@ -161,7 +161,15 @@ SCENARIO_MODULES = (
     fleet,
 )
 # Bases whose fields reach the reference through their subclasses.
-ABSTRACT_MODELS = {"Strict", "Scenario", "Technique", "NearFree", "_Adoption", "_QueryClass"}
+ABSTRACT_MODELS = {
+    "Strict",
+    "Scenario",
+    "Technique",
+    "NearFree",
+    "_Adoption",
+    "_QueryClass",
+    "_GenerationClass",
+}
 
 
 def scenario_models() -> dict[str, type[BaseModel]]:

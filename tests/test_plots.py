@@ -14,6 +14,7 @@ import typer
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.image import imread
+from matplotlib.patches import Rectangle
 from typer.testing import CliRunner
 
 import simdemand
@@ -293,3 +294,54 @@ def test_plot_command_bad_input_exits_2(
 def test_kind_names_match_figures() -> None:
     """The command offers exactly the figures the package can draw."""
     assert set(KIND_NAMES) == set(plots.KINDS)
+
+
+def test_technology_figure_by_year() -> None:
+    """Cost per million tokens by class, all and at fixed capability (log, USD); GPU-seconds per
+    query (log); hardware shares stacked to 100% per year; the largest run's FLOP (log) with its
+    GPUs on a second axis."""
+    years = [2025, 2026, 2027]
+    table = pd.DataFrame(
+        {
+            "year": years,
+            "usd_per_m_tokens": [0.2, 0.1, 0.05],
+            "usd_per_m_tokens_fixed": [0.3, 0.1, 0.03],
+            "gpu_s_per_query": [2.0, 1.0, 0.5],
+            "largest_run_flop": [1e27, 4e27, 1.6e28],
+            "largest_run_gpus": [1e5, 2e5, 4e5],
+        }
+    )
+    by_class = pd.DataFrame({"year": years, "chat": [0.1, 0.05, 0.02], "reasoning": [1, 0.5, 0.2]})
+    index = pd.MultiIndex.from_tuples(
+        [(2025, "H200-SXM"), (2025, "GB200"), (2026, "GB300"), (2027, "Rubin")],
+        names=["year", "hardware"],
+    )
+    shares = pd.Series([0.6, 0.4, 1.0, 1.0], index=index)
+    fig = plots.technology_figure(table, by_class, shares)
+    cost, seconds, mix, runs, gpus = fig.axes
+    assert cost.get_yscale() == "log"
+    assert labels(cost) == ["chat", "reasoning", "all", "fixed capability"]
+    assert list(np.asarray(cost.get_lines()[-1].get_ydata())) == [0.3, 0.1, 0.03]
+    assert seconds.get_yscale() == "log"
+    tops: dict[int, float] = {}
+    for bar in mix.patches:
+        assert isinstance(bar, Rectangle)
+        x = round(bar.get_x() + bar.get_width() / 2)
+        tops[x] = max(tops.get(x, 0.0), bar.get_y() + bar.get_height())
+    assert tops == pytest.approx({2025: 100.0, 2026: 100.0, 2027: 100.0})
+    assert set(labels(mix)) == {"H200-SXM", "GB200", "GB300", "Rubin"}
+    assert runs.get_yscale() == "log"
+    assert gpus.get_ylabel() == "GPUs (dashed)"
+
+
+def test_technology_figure_without_test_time(tiny_run: Path) -> None:
+    """A run without test-time rows: the kind says why, the builder draws notes."""
+    run = simdemand.read_run(tiny_run)
+    assert plots.missing_data(run, "technology") == "no test-time rows"
+    table = pd.DataFrame(
+        {"year": [2024], "largest_run_flop": [1e25], "largest_run_gpus": [1e4]}
+    ).assign(usd_per_m_tokens=np.nan, usd_per_m_tokens_fixed=np.nan, gpu_s_per_query=np.nan)
+    shares = pd.Series([], dtype=float)
+    fig = plots.technology_figure(table, pd.DataFrame({"year": []}), shares)
+    assert "no test-time" in fig.axes[0].texts[0].get_text()
+    assert fig.axes[3].get_yscale() == "log"

@@ -173,9 +173,14 @@ def test_efficient_tier_takes_its_share_of_each_class() -> None:
 
 
 def test_efficient_share_needs_a_budget() -> None:
-    """A class sending queries to an efficient tier that the cohort lacks is an error."""
+    """A class sending queries to an efficient tier that the cohort lacks is an error; the
+    `cheapest` policy always has one (its need lag defines it)."""
     with pytest.raises(InputError, match="efficient_max_active_params"):
         load_scenario(HERE / "users.toml", ["users.people.classes.chat.efficient_share=0.5"])
+    cheapest = ["users.people.classes.chat.efficient_share=0.5"]
+    cheapest += ['users.people.serving.policy="cheapest"']
+    spec = load_scenario(HERE / "users.toml", cheapest).users["people"]
+    assert spec.serving.efficient_max_active_params is None  # the need defines the tier
 
 
 def test_baseline_open_labs_overtrain_like_deepseek() -> None:
@@ -338,6 +343,42 @@ def test_technology_table_by_hand() -> None:
     by_class = technology.cost_by_class(jobs).set_index("year")
     assert by_class.loc[2025, "chat"] == pytest.approx(2.0)
     assert by_class.loc[2025, "reasoning"] == pytest.approx(3.0)
+
+
+def test_generation_rows_stay_out_of_token_measures() -> None:
+    """An image class (100 requests, 0 tokens, $5, 2 GPU-hours on H200) beside 2025's chat
+    and reasoning: USD per million tokens and GPU-seconds per query as without it, the serving
+    mix counts its GPU-hours (H200 3 of 6), and the generation table prices it per request."""
+    jobs = pd.DataFrame(
+        [
+            job("test-time", "chat", "m1", "H200", "2025-03-01", cost_usd=4.0, tokens=2e6,
+                queries=10.0, gpu_hours=1.0),
+            job("test-time", "reasoning", "m1", "GB200", "2025-06-01", cost_usd=6.0, tokens=2e6,
+                queries=10.0, gpu_hours=3.0),
+            job("test-time", "image", "image-12B", "H200", "2025-06-01", cost_usd=5.0,
+                queries=100.0, gpu_hours=2.0),
+        ]
+    )  # fmt: skip
+    models = pd.DataFrame(
+        {
+            "model_id": ["m1"],
+            "parent_id": [None],
+            "released": pd.to_datetime(["2024-12-01"], utc=True),
+            "active_params": [4e10],
+            "predicted_loss": [2.0],
+        }
+    )
+    (y25,) = technology.by_year(jobs, models, pd.Timestamp("2025-01-01", tz="UTC")).itertuples()
+    assert y25.usd_per_m_tokens == pytest.approx(10.0 / 4.0)
+    assert y25.gpu_s_per_query == pytest.approx(4.0 * 3600 / 20)
+    assert y25.serving_hardware == "GB200 50%, H200 50%"
+    assert "image" not in technology.cost_by_class(jobs).columns
+    generated = technology.generation_by_class(jobs)
+    assert len(generated) == 1
+    image = generated.iloc[0]
+    assert (image["year"], image["class"], image["requests"]) == (2025, "image", 100.0)
+    assert image["gpu_s_per_request"] == pytest.approx(72.0)
+    assert image["usd_per_request"] == pytest.approx(0.05)
 
 
 def test_summary_has_the_technology_table(tmp_path: Path, runner: CliRunner) -> None:

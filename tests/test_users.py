@@ -269,7 +269,9 @@ RELEASES = [
 ]
 
 
-def models_by_day(policy: str) -> dict[int, str]:
+def models_by_day(
+    policy: str, releases_in: Sequence[ModelRecord] = RELEASES, extra: Sequence[str] = ()
+) -> dict[int, str]:
     """Serving model per day under `policy` with the releases above and a one-day lag."""
     scenario = load_scenario(
         USERS,
@@ -278,13 +280,14 @@ def models_by_day(policy: str) -> dict[int, str]:
             "users.people.serving.migration_lag_days=1.0",
             "users.people.serving.max_active_params=1e12",
             "run.resolution=day",
+            *extra,
         ],
     )
     world = World(scenario, scenario_catalog(scenario))
     Cohort(world, "people", scenario.users["people"])
 
     def releases() -> Generator[simpy.Event, None, None]:
-        for model in RELEASES:
+        for model in releases_in:
             yield world.env.timeout(model.released_h - world.now)
             world.registry.release(model)
 
@@ -312,6 +315,49 @@ def test_frontier_policy_takes_the_best_base_model_after_the_lag() -> None:
 def test_open_policy_skips_closed_models() -> None:
     days = models_by_day("open")
     assert [days[d] for d in (3, 5, 6, 20)] == ["DeepSeek-V3", "DeepSeek-V3", "open-b", "open-b"]
+
+
+CHEAP_RELEASES = [
+    record("big-a", 48.0, 1.90, params=2e12, active_params=2e11),
+    record("small-b", 120.0, 1.90, params=1e11, active_params=1e10),
+    record("best-c", 200.0, 1.80, params=3e12, active_params=3e11),
+]
+
+
+def test_cheapest_policy_serves_the_cheapest_model_meeting_the_need() -> None:
+    """Frontier tier (need lag 0, so the migration lag of one day): big-a from day 3; small-b,
+    as good and 20x smaller, from day 6; best-c once it is a day old (day 10, 240 h >= 224 h),
+    when the need becomes its loss. Efficient tier (half of chat, need lag 5 days): small-b
+    from day 6 until best-c is 5 days old (320 h: day 14), when only best-c meets the need."""
+    days = models_by_day(
+        "cheapest",
+        CHEAP_RELEASES,
+        [
+            "users.people.serving.efficient_need_lag_days=5.0",
+            "users.people.classes.chat.efficient_share=0.5",
+        ],
+    )
+    assert [days[d] for d in (2, 3, 5, 6, 9, 10, 13, 14, 20)] == [
+        "DeepSeek-V3",
+        "big-a",
+        "big-a",
+        "small-b",
+        "small-b",
+        "best-c/small-b",
+        "best-c/small-b",
+        "best-c",
+        "best-c",
+    ]
+
+
+def test_cheapest_policy_ranks_by_serving_cost() -> None:
+    """Of two equally good models, the one with fewer GPU-seconds per ranking query on the
+    step's hardware serves, whatever the release order."""
+    swapped = [
+        record("small-b", 48.0, 1.90, params=1e11, active_params=1e10),
+        record("big-a", 120.0, 1.90, params=2e12, active_params=2e11),
+    ]
+    assert set(models_by_day("cheapest", swapped).values()) - {"DeepSeek-V3"} == {"small-b"}
 
 
 def test_fixed_policy_ignores_releases() -> None:

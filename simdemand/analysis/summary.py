@@ -47,6 +47,9 @@ def summarize(
         start = pd.to_datetime(timeseries["time"], utc=True).min()
         out["technology"] = technology.by_year(jobs, models, start)
         out["cost_by_class"] = technology.cost_by_class(jobs)
+        generated = technology.generation_by_class(jobs)
+        if len(generated):
+            out["generation"] = generated
     return out
 
 

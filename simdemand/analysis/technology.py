@@ -4,6 +4,8 @@ the largest pretraining run.
 Pure pandas over `jobs` and `models` as read from a results folder. "Fixed capability" is the
 best base model released by the run's start (lowest predicted loss): each year, the cheapest
 served model at least as good as it (predicted loss no higher), priced as served that year.
+Token measures read the language classes only: image and video classes charge requests with
+0 tokens and have their own table (:func:`generation_by_class`).
 """
 
 from __future__ import annotations
@@ -61,10 +63,15 @@ def largest_runs(jobs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def hardware_shares(frame: pd.DataFrame) -> pd.Series:
+    """Per year and hardware: the share of the year's serving GPU-hours."""
+    hours = frame.groupby(["year", "hardware"])["gpu_hours"].sum()
+    return hours / hours.groupby(level="year").transform("sum")
+
+
 def hardware_mix(frame: pd.DataFrame) -> pd.Series:
     """Per year: serving GPU-hours by hardware as shares, "GB300 90%, GB200 10%" (largest first)."""
-    hours = frame.groupby(["year", "hardware"])["gpu_hours"].sum()
-    shares = hours / hours.groupby(level="year").transform("sum")
+    shares = hardware_shares(frame)
 
     def label(year_shares: pd.Series) -> str:
         ordered = year_shares.droplevel("year").sort_values(ascending=False)
@@ -78,12 +85,15 @@ def by_year(jobs: pd.DataFrame, models: pd.DataFrame, start: pd.Timestamp) -> pd
 
     usd_per_m_tokens: test-time cost per million tokens processed (input + output);
     usd_per_m_tokens_fixed and fixed_capability_model: the same for the cheapest served model
-    at least as good as the best base model released by `start`; gpu_s_per_query;
+    at least as good as the best base model released by `start`; gpu_s_per_query (language
+    queries);
     served_active_params: token-weighted mean active parameters of the served models (released
-    ones only); serving_hardware: the mix of serving GPU-hours; largest_run_flop,
+    ones only); serving_hardware: the mix of serving GPU-hours (generation included);
+    largest_run_flop,
     largest_run_gpus, run_hardware: the largest final pretraining run started that year.
     """
-    frame = served(jobs, models)
+    everything = served(jobs, models)
+    frame = everything[everything["tokens"] > 0]
     sums = frame.groupby("year")[["cost_usd", "tokens", "queries", "gpu_hours"]].sum()
     table = pd.DataFrame(index=sums.index)
     table["usd_per_m_tokens"] = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
@@ -91,15 +101,33 @@ def by_year(jobs: pd.DataFrame, models: pd.DataFrame, start: pd.Timestamp) -> pd
     known = frame.dropna(subset=["active_params"])
     weighted = (known["active_params"] * known["tokens"]).groupby(known["year"]).sum()
     table["served_active_params"] = weighted / known.groupby("year")["tokens"].sum()
-    table = table.join(hardware_mix(frame)).reset_index()
+    table = table.join(hardware_mix(everything)).reset_index()
     fixed = fixed_capability(frame, reference_loss(models, start))
     table = table.merge(fixed, on="year", how="left")
     return table.merge(largest_runs(jobs), on="year", how="outer").sort_values("year")
 
 
 def cost_by_class(jobs: pd.DataFrame) -> pd.DataFrame:
-    """Test-time USD per million tokens by calendar year (rows) and query class (columns)."""
-    frame = jobs[jobs["regime"] == TEST_TIME]
+    """Test-time USD per million tokens by calendar year (rows) and language query class
+    (columns)."""
+    frame = jobs[(jobs["regime"] == TEST_TIME) & (jobs["tokens"] > 0)]
     sums = frame.groupby([years_of(frame), frame["activity"]])[["cost_usd", "tokens"]].sum()
     usd = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
     return usd.unstack("activity").rename_axis(columns=None).reset_index()
+
+
+def generation_by_class(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Image and video classes (test-time requests with no tokens) by calendar year: requests,
+    GPU-seconds and USD per request."""
+    frame = jobs[jobs["regime"] == TEST_TIME]
+    tokens = frame.groupby("activity")["tokens"].sum()
+    frame = frame[frame["activity"].isin(tokens.index[tokens == 0])]
+    sums = frame.groupby([years_of(frame), frame["activity"]])[
+        ["queries", "gpu_hours", "cost_usd"]
+    ].sum()
+    table = sums.rename_axis(["year", "class"]).reset_index()
+    table["gpu_s_per_request"] = table["gpu_hours"] * SECONDS_PER_HOUR / table["queries"]
+    table["usd_per_request"] = table["cost_usd"] / table["queries"]
+    return table.rename(columns={"queries": "requests"})[
+        ["year", "class", "requests", "gpu_s_per_request", "usd_per_request"]
+    ]

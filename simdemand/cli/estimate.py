@@ -51,6 +51,13 @@ class PrecisionChoice(StrEnum):
 Precision = Annotated[PrecisionChoice, typer.Option(help="Number format of the math.")]
 
 
+class ModeChoice(StrEnum):
+    """Serving modes: the MLPerf-calibrated roofline, or production (SLO x provisioning)."""
+
+    benchmark = "benchmark"
+    production = "production"
+
+
 @estimate_app.command("training")
 @guarded
 def estimate_training_cmd(
@@ -92,6 +99,9 @@ def estimate_inference_cmd(
     cached_fraction: Annotated[float, typer.Option(help="Share of input served from cache.")] = 0.0,
     kv_bytes_per_token: Annotated[float | None, typer.Option(help="KV-cache bytes/token.")] = None,
     context_tokens: Annotated[float | None, typer.Option(help="Mean context length.")] = None,
+    mode: Annotated[
+        ModeChoice, typer.Option(help="Benchmark roofline or production serving.")
+    ] = ModeChoice.benchmark,
     as_json: AsJson = False,
 ) -> None:
     """Serving throughput and GPU time per query from the prefill/decode roofline."""
@@ -115,6 +125,7 @@ def estimate_inference_cmd(
             cached_fraction=cached_fraction,
             kv_bytes_per_token=kv_bytes_per_token,
             context_tokens=context_tokens,
+            mode=mode.value,
         ),
         as_json,
     )

@@ -20,7 +20,8 @@ KIND_HELP = (
     "Figure: regimes (GPU-hours, energy, cost stacked by regime), growth (log scale), "
     "cumulative, hardware, daily (hourly runs), models (vs Epoch AI), ecosystem "
     "(post-training per base), queries (test-time compute per query class), supply (demand "
-    "against capacity and the unmet share; runs with a fleet)."
+    "against capacity and the unmet share; runs with a fleet), technology (cost per token, GPU "
+    "time per query, serving hardware and the largest run, by year)."
 )
 FORMATS = FIGURE_FORMATS
 

@@ -92,6 +92,8 @@ def summary(
         print_frame(tt["tokens_per_day_by_year"], "Tokens per day by cohort and class")
         print_frame(figures["technology"], "Technology by year (USD per million tokens)")
         print_frame(figures["cost_by_class"], "Test-time USD per million tokens by class")
+        if "generation" in figures:
+            print_frame(figures["generation"], "Test-time image and video generation per request")
     if "supply" in figures:
         print_frame(figures["supply"], "Supply: demanded, served and unmet GPU-hours by regime")
         columns = ["year", "hardware", "installed_gpus", "utilization", "power_mw", "energy_mwh"]

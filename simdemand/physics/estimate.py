@@ -13,6 +13,7 @@ from simdemand.physics.energy import DEFAULT_PUE, cost_usd, energy_mwh
 from simdemand.physics.serving import (
     DEFAULT_LATENCY_TARGET_S,
     default_kv_bytes_per_token,
+    mode_factor,
     query_gpu_seconds,
     serving_point,
 )
@@ -111,12 +112,14 @@ def estimate_inference(
     context_tokens: float | None = None,
     latency_target_s: float | None = DEFAULT_LATENCY_TARGET_S,
     pue: float = DEFAULT_PUE,
+    mode: str = "benchmark",
 ) -> dict[str, float | str]:
     """Serving throughput per GPU and GPU time, energy and cost per query and per 1M output tokens.
 
     Defaults: KV bytes/token from the Llama-3.1 scaling at `precision` (FP8 serving keeps an
     FP8 KV cache), mean context = input + output / 2, a 50 ms per-token latency target
-    (`latency_target_s=None` for offline maximum-throughput serving).
+    (`latency_target_s=None` for offline maximum-throughput serving), the `benchmark` roofline
+    (`production` scales throughputs by the calibrated production factor).
     """
     hw = (catalog if catalog is not None else load_catalog())[hardware]
     active = params if active_params is None else active_params
@@ -145,12 +148,14 @@ def estimate_inference(
         context_tokens,
         latency_target_s=latency_target_s,
     )
-    seconds = query_gpu_seconds(point, input_tokens, output_tokens, cached_fraction)
+    factor = mode_factor(mode)
+    seconds = query_gpu_seconds(point, input_tokens, output_tokens, cached_fraction) / factor
     gpu_hours = seconds / SECONDS_PER_HOUR
     per_million = TOKENS_PER_MILLION / output_tokens
     return {
         "hardware": hw.name,
         "precision": precision,
+        "mode": mode,
         "params": float(params),
         "active_params": float(active),
         "tensor_parallel": float(point.tensor_parallel),
@@ -159,8 +164,8 @@ def estimate_inference(
         "decode_step_s": point.decode_step_s,
         "kv_bytes_per_token": point.kv_bytes_per_token,
         "context_tokens": point.context_tokens,
-        "prefill_tokens_per_gpu_s": point.prefill_tokens_per_gpu_s,
-        "decode_tokens_per_gpu_s": point.decode_tokens_per_gpu_s,
+        "prefill_tokens_per_gpu_s": point.prefill_tokens_per_gpu_s * factor,
+        "decode_tokens_per_gpu_s": point.decode_tokens_per_gpu_s * factor,
         "gpu_seconds_per_query": seconds,
         "gpu_hours_per_million_output_tokens": gpu_hours * per_million,
         "energy_mwh_per_million_output_tokens": energy_mwh(gpu_hours * per_million, hw.tdp_w, pue),

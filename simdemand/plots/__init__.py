@@ -23,6 +23,7 @@ from simdemand.plots.kinds import KINDS, missing_data, run_figure
 from simdemand.plots.models import backtest_figure, ecosystem_figure
 from simdemand.plots.style import human
 from simdemand.plots.supply import supply_figure
+from simdemand.plots.technology import technology_figure
 from simdemand.plots.test_time import query_figure
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "run_figure",
     "sobol_figure",
     "supply_figure",
+    "technology_figure",
 ]

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from simdemand.analysis.periods import resolution_hours
 from simdemand.analysis.post_training import ecosystem_ratios
 from simdemand.analysis.pretraining import pretrained
+from simdemand.analysis.technology import by_year, cost_by_class, hardware_shares, served
 from simdemand.analysis.test_time import query_ratios
 from simdemand.plots.demand import (
     cumulative_figure,
@@ -20,6 +21,7 @@ from simdemand.plots.demand import (
 )
 from simdemand.plots.models import backtest_figure, ecosystem_figure
 from simdemand.plots.supply import supply_figure
+from simdemand.plots.technology import technology_figure
 from simdemand.plots.test_time import query_figure
 from simdemand.results.reader import Run
 from simdemand.units import POST_TRAINING, TEST_TIME
@@ -50,6 +52,14 @@ def _models_kind(run: Run) -> Figure:
     return backtest_figure(load_epoch_models(), [run.models], since)
 
 
+def _technology_kind(run: Run) -> Figure:
+    """Cost per token, GPU time per query, serving hardware and the largest run, by year."""
+    start = pd.to_datetime(run.timeseries["time"], utc=True).min()
+    table = by_year(run.jobs, run.models, start)
+    frame = served(run.jobs, run.models)
+    return technology_figure(table, cost_by_class(run.jobs), hardware_shares(frame))
+
+
 KINDS: dict[str, Callable[[Run], Figure]] = {
     "regimes": lambda r: regimes_figure(r.timeseries),
     "growth": lambda r: growth_figure(r.timeseries),
@@ -60,6 +70,7 @@ KINDS: dict[str, Callable[[Run], Figure]] = {
     "ecosystem": lambda r: ecosystem_figure(ecosystem_ratios(r.models, r.jobs, 365.0)),
     "queries": lambda r: query_figure(query_ratios(r.timeseries)),
     "supply": lambda r: _supply_kind(r),
+    "technology": _technology_kind,
 }
 
 
@@ -75,7 +86,7 @@ def missing_data(run: Run, kind: str) -> str | None:
         return "the daily cycle needs hourly bins (run with --set run.resolution=hour)"
     if kind == "ecosystem" and POST_TRAINING not in regimes:
         return "no post-training rows"
-    if kind == "queries" and TEST_TIME not in regimes:
+    if kind in ("queries", "technology") and TEST_TIME not in regimes:
         return "no test-time rows"
     if kind == "supply" and (run.capacity is None or run.fleet is None):
         return "no fleet (the scenario has no [fleet] section)"

@@ -39,6 +39,7 @@ FIGURE_KINDS = (
     "ecosystem",
     "queries",
     "supply",
+    "technology",
 )
 FIGURE_FORMATS = (".png", ".svg", ".pdf")
 RUN_FILES = frozenset({RUN_MANIFEST, *(f"{t}.parquet" for t in TABLES)})

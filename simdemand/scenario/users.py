@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from simdemand.physics.serving import (
     DEFAULT_LATENCY_TARGET_S,
+    PRODUCTION_FACTOR,
     SOFTWARE_GAIN_PER_YEAR,
     SOFTWARE_REFERENCE_DATE,
 )
@@ -62,6 +63,17 @@ SOURCE_INITIAL_MODEL = (
 # Hardware: the same 180 days from catalog availability to use at scale as the labs' default.
 DEFAULT_MIGRATION_LAG_DAYS = 30.0
 DEFAULT_HARDWARE_LAG_DAYS = 180.0
+# Capability need of the `cheapest` policy's tiers: the best base model released this long
+# ago. Frontier tier: the best model now (a flagship product serves the frontier). Efficient
+# tier: 9 months, the lag after which open models small enough for one consumer GPU (<= ~40B
+# parameters) match the frontier (Epoch AI, "Frontier AI performance becomes accessible on
+# consumer hardware within 9 months", data insight, 15 Aug 2025; 6-12 months by benchmark).
+DEFAULT_NEED_LAG_DAYS = 0.0
+DEFAULT_EFFICIENT_NEED_LAG_DAYS = 274.0
+SOURCE_EFFICIENT_NEED_LAG = (
+    "Epoch AI, 'Frontier AI performance becomes accessible on consumer hardware within 9 "
+    "months', data insight, 15 Aug 2025 (6-12 months by benchmark)"
+)
 
 
 ServingPrecision = Literal["bf16", "fp8", "fp4"]
@@ -101,20 +113,54 @@ class Serving(Strict):
 
     Policies: `frontier` the base model with the lowest predicted loss released at least
     `migration_lag_days` ago; `open` the same among open-weights models; `fixed` always
-    `initial_model`. `max_active_params` excludes models too costly to serve to this cohort.
-    `efficient_max_active_params` adds an efficient tier: the same policy's best model within
-    that budget, serving each class's `efficient_share` of queries.
+    `initial_model`; `cheapest` the base model with the fewest GPU-seconds per query on the
+    step's hardware among those at least as good as the tier's need (the best base model
+    released `need_lag_days`, or `efficient_need_lag_days`, ago). `max_active_params` excludes
+    models too costly to serve to this cohort. `efficient_max_active_params` adds an efficient
+    tier: the same policy's best model within that budget, serving each class's
+    `efficient_share` of queries (`cheapest` always has the efficient tier).
     """
 
     policy: Annotated[
-        Literal["frontier", "open", "fixed"],
+        Literal["frontier", "open", "fixed", "cheapest"],
         about(
             "Which model serves: `frontier` the base model with the lowest predicted loss, "
-            "`open` the same among open-weights models, `fixed` always `initial_model`.",
+            "`open` the same among open-weights models, `fixed` always `initial_model`, "
+            "`cheapest` the cheapest to serve among models meeting the tier's need.",
             "1",
             "scenario choice",
         ),
     ] = "frontier"
+    need_lag_days: Annotated[
+        Days,
+        about(
+            "`cheapest`: the frontier tier needs the capability (predicted loss) of the best "
+            "base model released this long ago.",
+            "days",
+            "a flagship product serves the frontier: 0",
+        ),
+    ] = DEFAULT_NEED_LAG_DAYS
+    efficient_need_lag_days: Annotated[
+        Days,
+        about(
+            "`cheapest`: the efficient tier needs the capability of the best base model "
+            "released this long ago.",
+            "days",
+            SOURCE_EFFICIENT_NEED_LAG,
+        ),
+    ] = DEFAULT_EFFICIENT_NEED_LAG_DAYS
+    mode: Annotated[
+        Literal["production", "benchmark"],
+        about(
+            "`benchmark`: tokens per GPU-second of the roofline calibrated to MLPerf; "
+            f"`production`: x {PRODUCTION_FACTOR:.3f}, SLO scheduling (MLPerf server/offline "
+            "0.88) x utilization of capacity provisioned for the peak (0.82).",
+            "1",
+            "simdemand.physics.serving.PRODUCTION_FACTOR: MLPerf Inference v4.1 Llama-2-70B "
+            "8x H100 server/offline; DeepSeek V3/R1 inference system overview (1 Mar 2025), "
+            "average/peak nodes",
+        ),
+    ] = "production"
     migration_lag_days: Annotated[
         Days,
         about(
@@ -324,10 +370,11 @@ class CohortSpec(Strict):
     def _efficient_tier_defined(self) -> Self:
         """Require an efficient tier's budget when a class sends queries to it."""
         tiered = [n for n, c in self.classes.items() if c.efficient_share > 0]
-        if tiered and self.serving.efficient_max_active_params is None:
+        serving = self.serving
+        if tiered and serving.efficient_max_active_params is None and serving.policy != "cheapest":
             raise ValueError(
                 f"efficient_share given ({', '.join(tiered)}) but no "
-                "serving.efficient_max_active_params"
+                "serving.efficient_max_active_params (or serving.policy = 'cheapest')"
             )
         return self
 

@@ -8,8 +8,16 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from simdemand.physics import generation
 from simdemand.scenario.adoption import BassAdoption, LogisticAdoption, TimeZone
-from simdemand.scenario.queries import AgenticClass, BestOfNClass, QueryClass, SearchClass
+from simdemand.scenario.queries import (
+    AgenticClass,
+    BestOfNClass,
+    ImageClass,
+    QueryClass,
+    SearchClass,
+    VideoClass,
+)
 from simdemand.units import HOURS_PER_WEEK
 
 FloatArray = npt.NDArray[np.float64]
@@ -69,8 +77,11 @@ def work_coefficients(cls: QueryClass) -> tuple[float, float, float, float]:
     chat, reasoning: I in, O out. best-of-n (n samples): I in (shared prefill), n O out.
     search (branching b, depth d): I in, b d O out. agentic (s steps, T tool tokens): call k
     reads I + (k - 1)(O + T), so s I + s(s - 1)/2 (O + T) in and s O out. Linear in I and O,
-    so totals over many queries follow exactly from summed lengths.
+    so totals over many queries follow exactly from summed lengths. image, video: no tokens
+    (costed per request, :func:`request_flop`).
     """
+    if isinstance(cls, ImageClass | VideoClass):
+        return 0.0, 0.0, 0.0, 0.0
     if isinstance(cls, BestOfNClass):
         return 1.0, 0.0, 0.0, float(cls.samples)
     if isinstance(cls, SearchClass):
@@ -79,6 +90,30 @@ def work_coefficients(cls: QueryClass) -> tuple[float, float, float, float]:
         s, pairs = float(cls.steps), cls.steps * (cls.steps - 1) / 2.0
         return s, pairs, pairs * cls.tool_tokens, s
     return 1.0, 0.0, 0.0, 1.0
+
+
+def request_flop(cls: QueryClass) -> float:
+    """FLOP of one image or video request of the class (0 for token classes)."""
+    if not isinstance(cls, ImageClass | VideoClass):
+        return 0.0
+    latent = generation.video_latent_tokens(
+        cls.width_px,
+        cls.height_px,
+        cls.frames,
+        cls.vae_downsample,
+        cls.patch_size,
+        cls.temporal_downsample,
+    )
+    return generation.request_flop(
+        cls.params, latent + cls.text_tokens, cls.steps, cls.guidance_passes
+    )
+
+
+def generation_model_id(cls: QueryClass) -> str:
+    """Label of a generation class's model in the outputs: kind and size, "video-14B"."""
+    if not isinstance(cls, ImageClass | VideoClass):
+        raise TypeError(f"{cls.kind} is not a generation class")
+    return f"{cls.kind}-{cls.params / 1e9:.3g}B"
 
 
 def context_tokens(cls: QueryClass, input_tokens: float, output_tokens: float) -> float:

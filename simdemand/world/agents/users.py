@@ -20,7 +20,7 @@ import numpy.typing as npt
 import simpy
 
 from simdemand.catalog import Hardware, Precision
-from simdemand.physics import serving
+from simdemand.physics import generation, serving
 from simdemand.scenario.queries import QueryClass
 from simdemand.scenario.users import CohortSpec
 from simdemand.units import (
@@ -34,8 +34,10 @@ from simdemand.world.agents.usage import (
     adoption_users,
     context_bucket,
     context_tokens,
+    generation_model_id,
     lognormal_sums,
     mean_tokens,
+    request_flop,
     utc_week_profile,
     work_coefficients,
 )
@@ -84,13 +86,18 @@ class Cohort:
         self.efficient_shares = np.array([c.efficient_share for c in self.classes])
         self.seen = 0
         self.pending: list[ModelRecord] = []
+        self.bases: list[ModelRecord] = []
+        self.mode_factor = serving.mode_factor(spec.serving.mode)
         self.coefficients = np.array([work_coefficients(c) for c in self.classes])
+        self.request_flop = np.array([request_flop(c) for c in self.classes])
+        self.text = self.request_flop == 0.0
         self.cached = np.array([c.cached_fraction for c in self.classes])
         self.sigmas = np.array(
             [c.input_sigma for c in self.classes] + [c.output_sigma for c in self.classes]
         )
         self.points: dict[tuple[str, str, str, float], serving.ServingPoint] = {}
         self.prices_cache: dict[tuple[str, str, float, float], Prices] = {}
+        self.ranks: dict[tuple[str, str], float] = {}
         world.env.process(self.run())
 
     def run(self) -> Generator[simpy.Event, None, None]:
@@ -130,10 +137,10 @@ class Cohort:
         prefill = per_in * sum_in + per_out * sum_out + per_query * counts
         decode = decoded * sum_out
         hardware = self.hardware(start_h)
-        speedup = self.software_speedup(start_h + hours / 2.0)
+        speedup = self.software_speedup(start_h + hours / 2.0) * self.mode_factor
         contexts = [context_tokens(c, inputs[i], outputs[i]) for i, c in enumerate(self.classes)]
         for tier, share in self.tier_shares():
-            model = self.serving_model(start_h, tier)
+            model = self.serving_model(start_h, tier, hardware)
             prices = [
                 self.prices(model, hardware, cls, contexts[i]) for i, cls in enumerate(self.classes)
             ]
@@ -145,8 +152,24 @@ class Cohort:
             gpu_hours = seconds / SECONDS_PER_HOUR / speedup
             flop = (tier_prefill * (1.0 - self.cached[:, None]) + tier_decode) * flop_per_token
             amounts = (gpu_hours, flop, counts * share, tier_prefill + tier_decode)
-            served = np.flatnonzero(share[:, 0])
+            served = np.flatnonzero(share[:, 0] * self.text)
             self.charge(start_h, (model.model_id, hardware.name), amounts, tier, served)
+        self.charge_generation(start_h, counts, hardware, speedup)
+
+    def charge_generation(
+        self, start_h: float, counts: FloatArray, hardware: Hardware, speedup: float
+    ) -> None:
+        """Charge the step's image and video requests: GPU-hours and FLOP per request from
+        the generation physics, 0 tokens, each class under its own model label."""
+        generated = np.flatnonzero(~self.text)
+        if not len(generated):
+            return
+        seconds = np.array([generation.request_gpu_seconds(f, hardware) for f in self.request_flop])
+        gpu_hours = counts * seconds[:, None] / SECONDS_PER_HOUR / speedup
+        amounts = (gpu_hours, counts * self.request_flop[:, None], counts, np.zeros_like(counts))
+        for i in generated:
+            labels = (generation_model_id(self.classes[i]), hardware.name)
+            self.charge(start_h, labels, amounts, "", np.array([i]))
 
     def tier_shares(self) -> list[tuple[str, FloatArray]]:
         """Each serving tier with a share of queries: (tier, share of each class, as a column).
@@ -196,8 +219,11 @@ class Cohort:
         shares: FloatArray = start[:, None] + (final - start)[:, None] * progress[None, :]
         return shares
 
-    def serving_model(self, at_h: float, tier: str = "") -> Served:
-        """The policy's model of `tier` at `at_h` among releases at least the migration lag old."""
+    def serving_model(
+        self, at_h: float, tier: str = "", hardware: Hardware | None = None
+    ) -> Served:
+        """The policy's model of `tier` at `at_h` among releases at least the migration lag old
+        (`cheapest` ranks them on `hardware`)."""
         serving = self.spec.serving
         if serving.policy == "fixed":
             return self.initial
@@ -210,6 +236,8 @@ class Cohort:
             if model.released_h + lag_h > at_h:
                 waiting.append(model)
                 continue
+            if model.parent_id is None:
+                self.bases.append(model)
             for name, best in self.best.items():
                 if self.eligible(model, self.tiers[name]) and (
                     best is None or model.predicted_loss < best.predicted_loss
@@ -217,9 +245,48 @@ class Cohort:
                     self.best[name] = model
         self.pending = waiting
         best = self.best[tier or "frontier"]
+        if serving.policy == "cheapest" and best is not None:
+            best = self.cheapest(
+                at_h, tier or "frontier", self.hardware(at_h) if hardware is None else hardware
+            )
         if best is None:
             return self.initial
         return Served(best.model_id, best.params, best.active_params)
+
+    def cheapest(self, at_h: float, tier: str, hardware: Hardware) -> ModelRecord | None:
+        """The tier's eligible model with the fewest GPU-seconds per ranking query on `hardware`
+        among those meeting its need (the tier's best eligible model if none does)."""
+        need = self.need_loss(at_h, tier)
+        cap = self.tiers[tier]
+        good = [m for m in self.bases if m.predicted_loss <= need and self.eligible(m, cap)]
+        if not good:
+            return self.best[tier]
+        return min(good, key=lambda m: (self.ranking_seconds(m, hardware), m.predicted_loss))
+
+    def need_loss(self, at_h: float, tier: str) -> float:
+        """The tier's capability need: the lowest predicted loss of a base model released at
+        least its need lag (and the migration lag) before `at_h` (inf if none: any will do)."""
+        serving = self.spec.serving
+        lag = serving.efficient_need_lag_days if tier == "efficient" else serving.need_lag_days
+        cutoff_h = at_h - max(lag, serving.migration_lag_days) * HOURS_PER_DAY
+        known = [m.predicted_loss for m in self.bases if m.released_h <= cutoff_h]
+        return min(known, default=math.inf)
+
+    def ranking_seconds(self, model: ModelRecord, hardware: Hardware) -> float:
+        """GPU-seconds of the ranking query on `model` served on `hardware` (cached)."""
+        key = (model.model_id, hardware.name)
+        if key not in self.ranks:
+            served = Served(model.model_id, model.params, model.active_params)
+            context = context_bucket(
+                serving.RANKING_INPUT_TOKENS + serving.RANKING_OUTPUT_TOKENS / 2.0
+            )
+            point = self.point(served, hardware, context)
+            self.ranks[key] = float(
+                serving.query_gpu_seconds(
+                    point, serving.RANKING_INPUT_TOKENS, serving.RANKING_OUTPUT_TOKENS
+                )
+            )
+        return self.ranks[key]
 
     def eligible(self, model: ModelRecord, cap: float | None) -> bool:
         """A base model (no parent) the policy allows and within the active-parameter cap."""
@@ -304,8 +371,8 @@ class Cohort:
 
 def tier_caps(spec: CohortSpec) -> dict[str, float | None]:
     """Active-parameter cap of each serving tier: the frontier tier, and the efficient one if
-    the cohort has it."""
+    the cohort has it (a budget, or the `cheapest` policy)."""
     caps = {"frontier": spec.serving.max_active_params}
-    if spec.serving.efficient_max_active_params is not None:
+    if spec.serving.efficient_max_active_params is not None or spec.serving.policy == "cheapest":
         caps["efficient"] = spec.serving.efficient_max_active_params
     return caps
