@@ -1,0 +1,49 @@
+"""Headline figures of the economy: the token market and the investment loop by year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TOKENS_PER_MILLION = 1e6
+
+
+def market_by_year(market: pd.DataFrame) -> pd.DataFrame:
+    """Revenue, cost, tokens, queries and the mean price (USD per million tokens) by year and
+    tier."""
+    m = market.assign(
+        year=market["time"].dt.year, tokens=market["input_tokens"] + market["output_tokens"]
+    )
+    table = m.groupby(["year", "tier"], as_index=False)[
+        ["queries", "tokens", "cost_usd", "revenue_usd"]
+    ].sum()
+    table["usd_per_million_tokens"] = np.divide(
+        table["revenue_usd"] * TOKENS_PER_MILLION,
+        table["tokens"],
+        out=np.zeros(len(table)),
+        where=table["tokens"].to_numpy() > 0,
+    )
+    return table
+
+
+def investment_by_year(investment: pd.DataFrame) -> pd.DataFrame:
+    """Revenue, funds, capex, depreciation, GPUs and GW ordered, and the mean utilization and
+    unmet share of the quarters decided in each year."""
+    i = investment.assign(year=investment["time"].dt.year)
+    sums = i.groupby("year")[
+        ["revenue_usd", "funds_usd", "capex_usd", "depreciation_usd", "ordered_gpus", "ordered_gw"]
+    ].sum()
+    means = i.groupby("year")[["utilization", "unmet_share"]].mean()
+    return sums.join(means).reset_index()
+
+
+def measures(market: pd.DataFrame | None, investment: pd.DataFrame | None) -> dict[str, Any]:
+    """The economy's headline tables by name: `market` and `investment` (each when present)."""
+    out: dict[str, Any] = {}
+    if market is not None:
+        out["market"] = market_by_year(market)
+    if investment is not None:
+        out["investment"] = investment_by_year(investment)
+    return out

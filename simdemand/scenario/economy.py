@@ -1,0 +1,212 @@
+"""The `[economy]` section: token prices, demand's response to them, a serving-efficiency
+shock, and an investment loop that turns revenue into GPU deliveries.
+
+Without it nothing responds to price and every output is what it was; with it and every
+elasticity 0 the demand tables are unchanged and the market is only recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from simdemand.physics import economics
+from simdemand.scenario.base import Date, Days, Strict, about
+from simdemand.scenario.base import Growth as GrowthFactor
+
+# Elasticities up to 5: the published estimates are ~0.3-1.8 (see Demand); 5 is far outside.
+Elasticity = Annotated[float, Field(ge=0, le=5)]
+# A price over cost from 0.1 (sold at a tenth of cost) to 100 (100x: no market prices so).
+Markup = Annotated[float, Field(ge=0.1, le=100)]
+
+# Calibration of the default elasticities (docs/economics.md): on scenarios/economy.toml, the
+# market's served price per token falls ~3x over 2025 (serving software, hardware, FP4); with a
+# token elasticity of 1.2 split into volume 0.8 and length 0.4 the market's tokens grow ~7x from
+# January to October 2025, against Google's ~10x over the same months (9.7T tokens/month May
+# 2024 -> 480T May 2025 -> 1.3 quadrillion Oct 2025) while it gained share. Published
+# elasticities: -1.11 within model across providers on OpenRouter (NBER, "The Emerging Market for
+# Intelligence", Dec 2025: an upper bound on the market's), 1.06-1.69 from Google's growth
+# against 10-40x/yr price falls (arc elasticity, an upper bound: adoption is confounded).
+VOLUME_ELASTICITY = 0.8
+LENGTH_ELASTICITY = 0.4
+SOURCE_ELASTICITY = (
+    "calibrated: tokens Jan -> Oct 2025 ~7x on scenarios/economy.toml vs Google ~10x; "
+    "OpenRouter within-model elasticity 1.11 (NBER, Dec 2025) bounds the sum volume + length"
+)
+
+
+class Shock(Strict):
+    """A one-off serving-efficiency shock: every cohort's serving software gets `speedup`
+    times faster from `date` on (a "DeepSeek moment")."""
+
+    date: Annotated[Date, about("Day the shock takes effect.", "date", "scenario choice")]
+    # 1/100 (a setback) to 1,000x.
+    speedup: Annotated[
+        float,
+        Field(ge=0.01, le=1000),
+        about(
+            "Tokens per GPU-second after the shock over before.",
+            "x",
+            "scenario choice; the Jevons experiment uses 10x",
+        ),
+    ] = 10.0
+
+
+class Investment(Strict):
+    """The investment loop: each quarter, revenue and outside investment fund GPU orders,
+    spent as far as utilization and unmet demand call for them, delivered after a lead time,
+    within production and power limits. Needs a `[fleet]`."""
+
+    revenue_share: Annotated[
+        float,
+        Field(ge=0, le=1),
+        about(
+            "Share of the last quarter's token revenue reinvested in GPUs.",
+            "fraction",
+            "stylised: hyperscaler capex was ~4x depreciation and far above AI revenue in "
+            "2024-25 (filings), so all of it is taken as reinvested",
+        ),
+    ] = 1.0
+    outside_usd_per_year: Annotated[
+        float,
+        Field(ge=0, le=1e13),
+        about(
+            "Investment from outside the simulated market (hyperscalers' other cash flows, "
+            "equity) at the start of the run.",
+            "USD per year",
+            "stylised: a share of the four hyperscalers' ~$410B 2025 capex (filings, Feb 2026); "
+            "0 leaves revenue alone to fund GPUs",
+        ),
+    ] = 0.0
+    outside_growth_per_year: Annotated[
+        GrowthFactor,
+        about(
+            "Growth of the outside investment.",
+            "x per year",
+            "hyperscaler capex ~$230B (2024) -> ~$410B (2025): 1.8x (filings)",
+        ),
+    ] = 1.8
+    target_utilization: Annotated[
+        float,
+        Field(gt=0, le=1),
+        about(
+            "Utilization (plus unmet share) at which the whole budget is spent; below it, "
+            "that fraction of it.",
+            "fraction",
+            "stylised",
+        ),
+    ] = 0.8
+    lead_time_days: Annotated[
+        Days,
+        about(
+            "From order to service: chip production and data-centre build.",
+            "days",
+            "Blackwell booked out 12 months (Morgan Stanley, Oct 2024); GW campuses 1-3.6 yr "
+            "(Epoch AI, Nov 2025)",
+        ),
+    ] = economics.LEAD_TIME_DAYS
+    capex_usd_per_gw: Annotated[
+        float,
+        Field(gt=0, le=1e12),
+        about(
+            "Capex per GW of facility power (chips and buildings); a GPU costs its TDP x PUE "
+            "at this rate.",
+            "USD per GW",
+            "Epoch AI, Frontier Data Centers Hub (Nov 2025): ~$29B per GW",
+        ),
+    ] = economics.CAPEX_USD_PER_GW
+    gpus_per_quarter: Annotated[
+        float,
+        Field(gt=0, le=1e9),
+        about(
+            "Production limit on deliveries at the start of the run.",
+            "GPUs per quarter",
+            "NVIDIA ~6M Blackwell dies (~3M packages) in 4 quarters to Oct 2025 plus TPUs "
+            "(Huang, GTC Oct 2025; JPMorgan)",
+        ),
+    ] = economics.GPUS_PER_QUARTER
+    production_growth_per_year: Annotated[
+        GrowthFactor,
+        about(
+            "Growth of the production limit.",
+            "x per year",
+            "TSMC CoWoS ~35K -> 65-80K wafers/month, 2024 -> 2025 (TrendForce, JPMorgan)",
+        ),
+    ] = economics.PRODUCTION_GROWTH_PER_YEAR
+    gw_per_year: Annotated[
+        float,
+        Field(gt=0, le=1000),
+        about(
+            "Power limit: facility GW of GPUs delivered in a calendar year.",
+            "GW per year",
+            "US AI capacity ~5 GW (2025) -> >50 GW (2030), EPRI and Epoch AI (Aug 2025)",
+        ),
+    ] = economics.GW_PER_YEAR
+
+
+class Economy(Strict):
+    """Prices (serving cost x markup by tier), demand's response to price and capability, an
+    optional serving-efficiency shock and an optional investment loop."""
+
+    volume_elasticity: Annotated[
+        Elasticity,
+        about(
+            "Queries per user respond to the last step's price per token of their class: "
+            "q ~ (p / p0)^-e, p0 the price in the run's first step.",
+            "1",
+            SOURCE_ELASTICITY,
+        ),
+    ] = VOLUME_ELASTICITY
+    length_elasticity: Annotated[
+        Elasticity,
+        about(
+            "Tokens per query respond likewise: length ~ (p / p0)^-e.",
+            "1",
+            SOURCE_ELASTICITY,
+        ),
+    ] = LENGTH_ELASTICITY
+    capability_elasticity: Annotated[
+        Elasticity,
+        about(
+            "Queries per user grow exp(e x (L0 - L)) with the served model's predicted loss L "
+            "(nats/token) below that of the first step, L0.",
+            "per nat",
+            "stylised (no published estimate); users favour capability over price (a16z and "
+            "OpenRouter, Dec 2025)",
+        ),
+    ] = 0.0
+    markup_frontier: Annotated[
+        Markup,
+        about(
+            "Price over serving cost (at the catalog's rental price) of the frontier tier "
+            "(and of a cohort's single tier).",
+            "x",
+            "OpenAI ~40% gross margin 2024, Anthropic ~40% 2025 (The Information): 1/(1-0.4)",
+        ),
+    ] = economics.MARKUP_FRONTIER
+    markup_efficient: Annotated[
+        Markup,
+        about(
+            "Price over serving cost of the efficient tier.",
+            "x",
+            "DeepSeek: list prices ~6.5x its serving cost at $2/GPU-hour (Mar 2025)",
+        ),
+    ] = economics.MARKUP_EFFICIENT
+    shock: Annotated[
+        Shock | None,
+        about("A one-off serving-efficiency shock; none by default.", "1", "scenario choice"),
+    ] = None
+    investment: Annotated[
+        Investment | None,
+        about(
+            "The investment loop (needs a `[fleet]`); without it deliveries follow the fleet's "
+            "own law only.",
+            "1",
+            "scenario choice",
+        ),
+    ] = None
+
+    def markup(self, tier: str) -> float:
+        """Price over serving cost of a serving tier."""
+        return self.markup_efficient if tier == "efficient" else self.markup_frontier
