@@ -42,7 +42,7 @@ INVESTMENT = pa.schema(
         field("capex_usd", pa.float64(), "USD (GPUs ordered x capex per GPU)"),
         field("depreciation_usd", pa.float64(), "USD (of the loop's GPUs, in the past quarter)"),
         field("utilization", pa.float64(), "fraction (H100e-hours used / installed, past quarter)"),
-        field("unmet_share", pa.float64(), "fraction (of fluid work demanded, past quarter)"),
+        field("unmet_share", pa.float64(), "fraction (of fluid work leaving the queues, lost)"),
         field("energy_mwh", pa.float64(), "MWh (fleet, past quarter)"),
         field("hardware", pa.string()),
         field("ordered_gpus", pa.float64(), "GPUs"),

@@ -143,12 +143,13 @@ class Fleet:
         self.calendars[key].installed[lo:hi] += shipment.gpus
 
     def deliver(self, shipment: Shipment) -> None:
-        """Add a delivery decided during the run to every pool (by share), then grant what
-        waits if it now fits."""
+        """Add a delivery bought during the run to the pools, all of it, split in proportion to
+        their shares; then grant what waits if it now fits."""
         life_h = self.spec.service_life_years * DAYS_PER_YEAR * HOURS_PER_DAY
         lo, hi = self.index(shipment.hour), self.index(shipment.hour + life_h)
+        total = sum(pool.share for pool in self.spec.pools.values())
         for name, pool in self.spec.pools.items():
-            gpus = shipment.gpus * pool.share
+            gpus = shipment.gpus * pool.share / total
             self.install(name, Shipment(shipment.hour, shipment.hardware, gpus))
             self.installed_h100e[name][lo:hi] += gpus * self.weight[shipment.hardware]
             self.free_h100e[name][lo:hi] += gpus * self.weight[shipment.hardware]

@@ -136,8 +136,9 @@ class Investor:
         )
 
     def usage(self, lo: int, hi: int) -> tuple[float, float, float]:
-        """Utilization (H100e-hours used over installed), unmet share of fluid work (H100e) and
-        fleet energy (MWh) over the hours [lo, hi) the allocator has served."""
+        """Utilization (H100e-hours used over installed), the share of the fluid work that left
+        the queues unserved (lost over lost + served, in H100e-hours) and fleet energy (MWh)
+        over the hours [lo, hi) the allocator has served."""
         hi = min(hi, self.allocator.done)
         if hi <= lo:
             return 0.0, 0.0, 0.0
@@ -151,12 +152,13 @@ class Investor:
             busy = float(series[lo:hi].sum())
             used += busy * w[hw]
             energy += energy_mwh(busy, self.catalog[hw].tdp_w, self.pue)
-        demanded = unmet = 0.0
+        served = unmet = 0.0
         for (_, hw), flow in sorted(self.allocator.flows.items()):
-            demanded += float(flow.demanded[lo:hi].sum()) * w[hw]
+            served += float(flow.served[lo:hi].sum()) * w[hw]
             unmet += float(flow.unmet[lo:hi].sum()) * w[hw]
         utilization = used / installed if installed > 0 else 0.0
-        return utilization, unmet / demanded if demanded > 0 else 0.0, energy
+        left = served + unmet
+        return utilization, unmet / left if left > 0 else 0.0, energy
 
     def depreciation(self, lo: float, hi: float) -> float:
         """Depreciation (USD) in [lo, hi) of the GPUs this loop ordered."""
