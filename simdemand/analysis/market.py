@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from simdemand.analysis.aggregate import quantile_name, scenarios, totals
 
 TOKENS_PER_MILLION = 1e6
 
@@ -47,3 +51,34 @@ def measures(market: pd.DataFrame | None, investment: pd.DataFrame | None) -> di
     if investment is not None:
         out["investment"] = investment_by_year(investment)
     return out
+
+
+def paired_ratio_bands(
+    sweep: str | Path,
+    axis: str,
+    reference: Any,
+    measure: str = "gpu_hours",
+    freq: str | None = "quarter",
+    total: bool = True,
+    quantiles: Sequence[float] = (0.05, 0.5, 0.95),
+) -> pd.DataFrame:
+    """Each run's `measure` over that of its twin at `axis` = `reference` (the same replication
+    and other axis values: the same seed), by period and regime ("total" too, if `total`), then
+    quantiles across replications: one row per (other axes, `axis` value, period, regime)."""
+    axes = scenarios(sweep)
+    others = [c for c in axes.columns if c != axis]
+    frame = totals(sweep, measure, freq).merge(axes, left_on="scenario", right_index=True)
+    if total:
+        keys = ["scenario", "replication", *(["time"] if freq else []), *axes.columns]
+        summed = frame.groupby(keys, as_index=False)[measure].sum().assign(regime="total")
+        frame = pd.concat([frame, summed], ignore_index=True)
+    keys = ["replication", *(["time"] if freq else []), "regime", *others]
+    base = frame.loc[frame[axis] == reference, [*keys, measure]]
+    paired = frame.loc[frame[axis] != reference].merge(base, on=keys, suffixes=("", "_reference"))
+    paired["ratio"] = paired[measure] / paired[f"{measure}_reference"]
+    groups = [*others, axis, *(["time"] if freq else []), "regime"]
+    grouped = paired.groupby(groups, sort=True)["ratio"]
+    out = pd.DataFrame({quantile_name(q): grouped.quantile(q) for q in quantiles})
+    out["mean"] = grouped.mean()
+    out["replications"] = grouped.size()
+    return out.reset_index()
