@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from simdemand import load_scenario, simulate
+from simdemand.analysis.comparison import compare_runs
 from simdemand.physics import economics
 from simdemand.results.reader import read_run
 from simdemand.results.run import Results
@@ -185,3 +186,23 @@ def test_market_table_reads_back(tmp_path: Path, closed: Results) -> None:
     assert list(run_read.market.columns) == closed.market.schema.names
     assert len(run_read.market) == closed.market.num_rows
     assert run_read.investment is None
+
+
+def test_compare_adds_revenue_and_price_paid(tmp_path: Path, open_loop: Results) -> None:
+    """`compare_runs` of two runs with a market adds test-time revenue and the mean price paid
+    by year (b / a of a 10x shock at e = 0: revenue and price both 1/10 after it, so over the
+    half-year between 0.1 and 1); with a run without a market, neither measure appears."""
+    sets = [*ZERO, "economy.shock={date=2025-02-01,speedup=10.0}"]
+    a = read_run(write_results(run(*ZERO), tmp_path / "a"))
+    b = read_run(write_results(run(*sets), tmp_path / "b"))
+    table = compare_runs(a, b).set_index(["measure", "regime", "year"])
+    revenue = table.loc[("revenue_usd", "test-time", 2025)]
+    price = table.loc[("price_usd_per_million_tokens", "test-time", 2025)]
+    assert 0.1 < revenue["ratio"] < 0.3
+    assert price["ratio"] == pytest.approx(revenue["ratio"], rel=0.01)
+    assert revenue["a"] == pytest.approx(a.market["revenue_usd"].sum(), rel=1e-12)  # type: ignore[index]
+    plain = read_run(write_results(open_loop, tmp_path / "plain"))
+    assert not set(compare_runs(plain, b)["measure"]) & {
+        "revenue_usd",
+        "price_usd_per_million_tokens",
+    }
