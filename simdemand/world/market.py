@@ -175,11 +175,10 @@ class Market:
         first = math.floor(start_h)
         hours = self.revenue_hourly[first : first + queries.shape[1]]
         hours += (in_cost + out_cost).sum(axis=0)[: len(hours)] * markup
-        for i, name in enumerate(classes):
-            if not queries[i].any():
-                continue
-            summed = tuple(column[i].reshape(-1, width).sum(axis=1) for column in columns)
-            self.sales.append(Sale(cohort, name, tier, start_h, width, summed))
+        stacked = np.stack(columns)
+        summed = stacked.reshape(len(columns), len(classes), -1, width).sum(axis=3)
+        for i in np.flatnonzero(queries.any(axis=1)):
+            self.sales.append(Sale(cohort, classes[i], tier, start_h, width, tuple(summed[:, i])))
 
     def loss(self, model_id: str) -> float:
         """Predicted loss (nats/token) of a registered model; NaN for one outside the registry."""
