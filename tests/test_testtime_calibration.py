@@ -209,7 +209,9 @@ def test_seed_claim_is_an_outcome(summary: dict[str, Any]) -> None:
         "issue 14: with serving software gains (1.5x/yr), FP4, the hardware roadmap and "
         "right-sized served models, test-time GPU time per token falls ~4x/yr while the "
         "baseline's token volume grows ~2x/yr (published: Google ~50x, May 2024-May 2025), so "
-        "the share falls (~0.17 -> ~0.02); demand growth needs recalibrating"
+        "the share falls (~0.17 -> ~0.02); the baseline is the open loop by design: with "
+        "demand answering price (scenarios/economy.toml) the intent holds, see "
+        "test_economy_test_time_share_of_demand_grows"
     ),
 )
 def test_test_time_share_of_demand_grows(summary: dict[str, Any]) -> None:
