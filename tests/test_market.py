@@ -218,3 +218,52 @@ def test_compare_adds_revenue_and_price_paid(tmp_path: Path, open_loop: Results)
         "revenue_usd",
         "price_usd_per_million_tokens",
     }
+
+
+def test_price_path_sets_the_prices() -> None:
+    """With a price path for both tiers from the start, every row's prices are the path's
+    (1e-12) and revenue is price x tokens; cost still comes from the physics."""
+    path = (
+        "economy.prices=["
+        "{date=2025-01-01,tier='frontier',usd_per_million_input_tokens=2.5,"
+        "usd_per_million_output_tokens=10.0},"
+        "{date=2025-01-01,tier='efficient',usd_per_million_input_tokens=0.15,"
+        "usd_per_million_output_tokens=0.6}]"
+    )
+    results = run(*ZERO, path)
+    assert results.market is not None
+    m = results.market.to_pandas()
+    frontier = m["tier"] == "frontier"
+    assert np.allclose(m.loc[frontier, "usd_per_million_input_tokens"], 2.5, rtol=1e-12)
+    assert np.allclose(m.loc[~frontier, "usd_per_million_output_tokens"], 0.6, rtol=1e-12)
+    revenue = (m["usd_per_million_input_tokens"] * m["input_tokens"]) / 1e6 + (
+        m["usd_per_million_output_tokens"] * m["output_tokens"]
+    ) / 1e6
+    assert np.allclose(m["revenue_usd"], revenue, rtol=1e-9)
+    assert (m["cost_usd"] > 0).all()
+
+
+def test_demand_answers_a_price_path() -> None:
+    """Both tiers' prices halve on 1 April: at volume elasticity 1 queries in May and June are
+    2x those of the same run with the prices kept (5%), and before April they are equal."""
+
+    def path(factor: float) -> str:
+        points = [
+            f"{{date={day},tier='{tier}',usd_per_million_input_tokens={price * k},"
+            f"usd_per_million_output_tokens={4 * price * k}}}"
+            for day, k in (("2025-01-01", 1.0), ("2025-04-01", factor))
+            for tier, price in (("frontier", 2.5), ("efficient", 0.15))
+        ]
+        return "economy.prices=[" + ",".join(points) + "]"
+
+    def queries(factor: float) -> pd.Series:
+        sets = ["economy.volume_elasticity=1.0", "economy.length_elasticity=0.0", path(factor)]
+        m = run(*sets).market
+        assert m is not None
+        frame = m.to_pandas()
+        series: pd.Series = frame.groupby(frame["time"].dt.month)["queries"].sum()
+        return series
+
+    ratio = queries(0.5) / queries(1.0)
+    assert np.allclose(ratio.loc[1:3], 1.0, rtol=1e-12)
+    assert ratio.loc[5:6].to_numpy() == pytest.approx([2.0, 2.0], rel=0.05)

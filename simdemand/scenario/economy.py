@@ -7,18 +7,20 @@ elasticity 0 the demand tables are unchanged and the market is only recorded.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, model_validator
 
 from simdemand.physics import economics
-from simdemand.scenario.base import Date, Days, Strict, about
+from simdemand.scenario.base import Date, Days, Strict, about, as_tuple
 from simdemand.scenario.base import Growth as GrowthFactor
 
 # Elasticities up to 5: the published estimates are ~0.3-1.8 (see Demand); 5 is far outside.
 Elasticity = Annotated[float, Field(ge=0, le=5)]
 # A price over cost from 0.1 (sold at a tenth of cost) to 100 (100x: no market prices so).
 Markup = Annotated[float, Field(ge=0.1, le=100)]
+# A token price from 1e-6 USD per million tokens to 1e4 (~100x GPT-4 32K's $120 at launch).
+UsdPerMillion = Annotated[float, Field(ge=1e-6, le=1e4)]
 
 # Calibration of the default elasticities (docs/economics.md). Published: -1.11 within model
 # across providers on OpenRouter (NBER working paper, "The Emerging Market for Intelligence",
@@ -53,6 +55,29 @@ class Shock(Strict):
             "scenario choice; the Jevons experiment uses 10x",
         ),
     ] = 10.0
+
+
+class PricePoint(Strict):
+    """A tier's token prices from a date on (until the tier's next point), given instead of
+    serving cost x markup."""
+
+    date: Annotated[Date, about("Day the prices take effect.", "date", "scenario choice")]
+    tier: Annotated[
+        Literal["frontier", "efficient"],
+        about(
+            "The serving tier they apply to; `frontier` also prices a cohort's single tier.",
+            "1",
+            "scenario choice",
+        ),
+    ]
+    usd_per_million_input_tokens: Annotated[
+        UsdPerMillion,
+        about("Price of input tokens.", "USD per 1e6 tokens", "scenario choice"),
+    ]
+    usd_per_million_output_tokens: Annotated[
+        UsdPerMillion,
+        about("Price of output tokens.", "USD per 1e6 tokens", "scenario choice"),
+    ]
 
 
 class Investment(Strict):
@@ -195,6 +220,16 @@ class Economy(Strict):
             "DeepSeek: list prices ~6.5x its serving cost at $2/GPU-hour (Mar 2025)",
         ),
     ] = economics.MARKUP_EFFICIENT
+    prices: Annotated[
+        tuple[PricePoint, ...],
+        BeforeValidator(as_tuple),
+        about(
+            "A price path: each tier's prices from each point's date on, instead of serving "
+            "cost x markup (which prices a tier before its first point).",
+            "1",
+            "scenario choice; e.g. list prices (GPT-4o mini $0.15/$0.60 per 1e6, Jul 2024)",
+        ),
+    ] = ()
     shock: Annotated[
         Shock | None,
         about("A one-off serving-efficiency shock; none by default.", "1", "scenario choice"),
@@ -208,6 +243,14 @@ class Economy(Strict):
             "scenario choice",
         ),
     ] = None
+
+    @model_validator(mode="after")
+    def _one_point_per_day(self) -> Self:
+        """Reject two price points of one tier on the same day."""
+        seen = [(p.tier, p.date) for p in self.prices]
+        if len(set(seen)) != len(seen):
+            raise ValueError("prices: two points of one tier on the same date")
+        return self
 
     def markup(self, tier: str) -> float:
         """Price over serving cost of a serving tier."""

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from simdemand.catalog import Catalog
 from simdemand.physics import economics
-from simdemand.scenario.economy import Economy
+from simdemand.scenario.economy import Economy, PricePoint
 from simdemand.world.registry import Registry
 
 FloatArray = npt.NDArray[np.float64]
@@ -160,13 +160,13 @@ class Market:
         served (model_id, hardware)."""
         model_id, hardware = labels
         usd_per_gpu_hour = self.catalog[hardware].usd_per_gpu_hour
-        markup = self.spec.markup(tier)
         queries, inputs, outputs, in_hours, out_hours = hourly
         in_cost, out_cost = in_hours * usd_per_gpu_hour, out_hours * usd_per_gpu_hour
-        columns = (queries, inputs, outputs, in_cost, out_cost, in_cost * markup, out_cost * markup)
+        in_revenue, out_revenue = self.revenue(tier, start_h, (inputs, outputs, in_cost, out_cost))
+        columns = (queries, inputs, outputs, in_cost, out_cost, in_revenue, out_revenue)
         state = self.demand[cohort]
         tokens = (inputs + outputs).sum(axis=1)
-        state.revenue += (in_cost + out_cost).sum(axis=1) * markup
+        state.revenue += (in_revenue + out_revenue).sum(axis=1)
         state.tokens += tokens
         loss = self.loss(model_id)
         if not math.isnan(loss):
@@ -174,11 +174,32 @@ class Market:
             state.known_tokens += tokens
         first = math.floor(start_h)
         hours = self.revenue_hourly[first : first + queries.shape[1]]
-        hours += (in_cost + out_cost).sum(axis=0)[: len(hours)] * markup
+        hours += (in_revenue + out_revenue).sum(axis=0)[: len(hours)]
         stacked = np.stack(columns)
         summed = stacked.reshape(len(columns), len(classes), -1, width).sum(axis=3)
         for i in np.flatnonzero(queries.any(axis=1)):
             self.sales.append(Sale(cohort, classes[i], tier, start_h, width, tuple(summed[:, i])))
+
+    def revenue(
+        self, tier: str, start_h: float, sold: tuple[FloatArray, ...]
+    ) -> tuple[FloatArray, FloatArray]:
+        """Revenue (USD) of input and output tokens: at the tier's price path where it has a
+        point at or before `start_h`, else serving cost x the tier's markup."""
+        inputs, outputs, in_cost, out_cost = sold
+        point = self.price_point(tier or "frontier", start_h)
+        if point is None:
+            markup = self.spec.markup(tier)
+            return in_cost * markup, out_cost * markup
+        return (
+            inputs * (point.usd_per_million_input_tokens / economics.TOKENS_PER_MILLION),
+            outputs * (point.usd_per_million_output_tokens / economics.TOKENS_PER_MILLION),
+        )
+
+    def price_point(self, tier: str, at_h: float) -> PricePoint | None:
+        """The tier's latest price point at or before `at_h`, if any."""
+        at = (self.start + dt.timedelta(hours=at_h)).date()
+        points = [p for p in self.spec.prices if p.tier == tier and p.date <= at]
+        return max(points, key=lambda p: p.date) if points else None
 
     def loss(self, model_id: str) -> float:
         """Predicted loss (nats/token) of a registered model; NaN for one outside the registry."""
