@@ -73,9 +73,8 @@ def compare_runs(a: Run, b: Run) -> pd.DataFrame:
         ratio = np.divide(
             second, first, out=np.full(len(merged), np.nan), where=(first > 0).to_numpy()
         )
-        rows.append(
-            merged[KEYS].assign(
-                measure=name, a=first, b=second, difference=second - first, ratio=ratio
-            )
+        table = merged[KEYS].assign(
+            measure=name, a=first, b=second, difference=second - first, ratio=ratio
         )
+        rows.append(table[table["regime"] == TEST_TIME] if name in MARKET else table)
     return pd.concat(rows, ignore_index=True)
