@@ -142,7 +142,10 @@ COLUMNS: dict[str, str] = {
     "market.cost_usd": "serving GPU-hours at the catalog's rental price",
     "market.revenue_usd": "price × tokens, input and output",
     "investment.time": "the decision, at the end of a whole quarter of the run",
-    "investment.revenue_usd": "token revenue of the quarter before (the market's)",
+    "investment.sold_usd": "token revenue the market recorded in the quarter before (what the "
+    "cohorts bought, served or not)",
+    "investment.served_share": "test-time work served / (served + lost) in the quarter before",
+    "investment.revenue_usd": "revenue earned: sold × served share",
     "investment.outside_usd": "outside investment of the quarter",
     "investment.funds_usd": "reinvested revenue + outside investment",
     "investment.capex_usd": "GPUs ordered × capex per GPU (never above the funds)",

@@ -152,3 +152,14 @@ def test_investment_needs_a_fleet() -> None:
     scenario = load_scenario(BASELINE, ["run.end=2025-02-01", "economy.investment={}"])
     with pytest.raises(InputError, match=r"economy\.investment"):
         simulate(scenario)
+
+
+def test_revenue_counts_only_served_work(decisions: pd.DataFrame) -> None:
+    """Revenue earned = what the market sold x the share of test-time work served (1e-12);
+    it falls below the sales in quarters where the tight fleet loses test-time work."""
+    assert np.allclose(
+        decisions["revenue_usd"], decisions["sold_usd"] * decisions["served_share"], rtol=1e-12
+    )
+    assert decisions["served_share"].between(0, 1).all()
+    assert (decisions["served_share"] < 1).any()
+    assert (decisions["sold_usd"] > 0).all()

@@ -36,7 +36,9 @@ MARKET = pa.schema(
 INVESTMENT = pa.schema(
     [
         field("time", TIME, "UTC, decision (quarter end)"),
-        field("revenue_usd", pa.float64(), "USD (token revenue of the past quarter)"),
+        field("sold_usd", pa.float64(), "USD (token revenue the market recorded, past quarter)"),
+        field("served_share", pa.float64(), "fraction (of test-time work served, past quarter)"),
+        field("revenue_usd", pa.float64(), "USD (sold x served share)"),
         field("outside_usd", pa.float64(), "USD (outside investment of the quarter)"),
         field("funds_usd", pa.float64(), "USD (reinvested revenue + outside investment)"),
         field("capex_usd", pa.float64(), "USD (GPUs ordered x capex per GPU)"),

@@ -1,13 +1,13 @@
 """The investment loop: once a quarter, token revenue and outside investment buy GPUs.
 
-At the end of each quarter the investor reads the quarter's token revenue (from the market), the
-fleet's utilization and the share of fluid work left unmet (from the allocator), and orders
-GPUs of the newest generation it will be able to install: funds = reinvested revenue + outside
-investment; it spends the share min(1, (utilization + unmet share) / target) of them, within
-the production limit (GPUs a quarter) and the power limit (GW delivered in a calendar year).
-The order enters the fleet's calendars at once, in service from order + lead time, so final runs
-can plan on it; capex is spent at the order, depreciated straight-line over the service life
-from delivery.
+At the end of each quarter the investor reads the quarter's token revenue (what the market sold,
+times the share of test-time work that was served, not lost), the fleet's utilization and the
+share of fluid work left unmet (from the allocator), and orders GPUs of the newest generation it
+will be able to install: funds = reinvested revenue + outside investment; it spends the share
+min(1, (utilization + unmet share) / target) of them, within the production limit (GPUs a
+quarter) and the power limit (GW delivered in a calendar year). The order enters the fleet's
+calendars at once, in service from order + lead time, so final runs can plan on it; capex is
+spent at the order, depreciated straight-line over the service life from delivery.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from simdemand.catalog import Catalog
 from simdemand.physics import economics
 from simdemand.physics.energy import energy_mwh
 from simdemand.scenario.economy import Investment
-from simdemand.units import HOURS_PER_DAY, HOURS_PER_YEAR
+from simdemand.units import HOURS_PER_DAY, HOURS_PER_YEAR, TEST_TIME
 from simdemand.world.market import Market
 from simdemand.world.supply.allocation import Allocator
 from simdemand.world.supply.fleet import Fleet
@@ -36,6 +36,8 @@ class Decision:
     """One quarter's accounts and order (amounts in USD, GPUs, GW; times in hours)."""
 
     hour: float
+    sold_usd: float
+    served_share: float
     revenue_usd: float
     outside_usd: float
     funds_usd: float
@@ -91,7 +93,9 @@ class Investor:
         """Account for the quarter before `at` and order GPUs."""
         spec, lo = self.spec, max(at - QUARTER_HOURS, 0.0)
         years = at / HOURS_PER_YEAR
-        revenue = self.market.revenue_between(lo, at)
+        sold = self.market.revenue_between(lo, at)
+        served_share = self.served_share(int(lo), int(at), TEST_TIME)
+        revenue = sold * served_share
         outside = (
             spec.outside_usd_per_year / 4.0 * economics.growth(spec.outside_growth_per_year, years)
         )
@@ -118,6 +122,8 @@ class Investor:
         self.decisions.append(
             Decision(
                 hour=at,
+                sold_usd=sold,
+                served_share=served_share,
                 revenue_usd=revenue,
                 outside_usd=outside,
                 funds_usd=funds,
@@ -159,6 +165,18 @@ class Investor:
         utilization = used / installed if installed > 0 else 0.0
         left = served + unmet
         return utilization, unmet / left if left > 0 else 0.0, energy
+
+    def served_share(self, lo: int, hi: int, regime: str) -> float:
+        """Share of a regime's fluid work that left the queues served (not lost) over the hours
+        [lo, hi) the allocator has served, in H100e-hours; 1 when none left them."""
+        hi = min(hi, self.allocator.done)
+        w = self.fleet.weight
+        served = unmet = 0.0
+        for (r, hw), flow in sorted(self.allocator.flows.items()):
+            if r == regime:
+                served += float(flow.served[lo:hi].sum()) * w[hw]
+                unmet += float(flow.unmet[lo:hi].sum()) * w[hw]
+        return served / (served + unmet) if served + unmet > 0 else 1.0
 
     def depreciation(self, lo: float, hi: float) -> float:
         """Depreciation (USD) in [lo, hi) of the GPUs this loop ordered."""
