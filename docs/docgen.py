@@ -57,6 +57,14 @@ TABLES: dict[str, tuple[str, str]] = {
         "simdemand.results.supply",
         "pretraining final run that reserved a cluster; runs with a `[fleet]`",
     ),
+    "market": (
+        "simdemand.results.market",
+        "time bin × cohort × class × tier; runs with an `[economy]`",
+    ),
+    "investment": (
+        "simdemand.results.market",
+        "quarterly decision of the investment loop; runs with `[economy.investment]`",
+    ),
 }
 
 # What each column means, by column name; `TABLE.column` keys say what differs in one table.
@@ -122,6 +130,37 @@ COLUMNS: dict[str, str] = {
     "waits.requested": "when the run asked for its cluster (its planned start)",
     "waits.started": "when it started; null if it never did",
     "waits.wait_hours": "started − requested",
+    "market.cohort": "the user cohort (`[users.COHORT]`)",
+    "market.class": "the query class",
+    "market.tier": "the serving tier: `frontier`, `efficient`, or empty for a cohort's single tier",
+    "market.usd_per_million_input_tokens": "price of input tokens: the tier's serving cost of "
+    "them × its markup (revenue / tokens over the bin)",
+    "market.usd_per_million_output_tokens": "price of output tokens, likewise",
+    "market.queries": "queries sold",
+    "market.input_tokens": "tokens through prefill, cached included (agentic re-reads count)",
+    "market.output_tokens": "tokens decoded",
+    "market.cost_usd": "serving GPU-hours at the catalog's rental price",
+    "market.revenue_usd": "price × tokens, input and output",
+    "investment.time": "the decision, at the end of a whole quarter of the run",
+    "investment.sold_usd": "token revenue the market recorded in the quarter before (what the "
+    "cohorts bought, served or not)",
+    "investment.served_share": "test-time work served / (served + lost) in the quarter before",
+    "investment.revenue_usd": "revenue earned: sold × served share",
+    "investment.outside_usd": "outside investment of the quarter",
+    "investment.funds_usd": "reinvested revenue + outside investment",
+    "investment.capex_usd": "GPUs ordered × capex per GPU (never above the funds)",
+    "investment.depreciation_usd": "straight-line depreciation of the loop's GPUs in the quarter "
+    "before",
+    "investment.utilization": "H100e-hours used / installed over the quarter before",
+    "investment.unmet_share": "fluid work lost / (lost + served) over the quarter before",
+    "investment.energy_mwh": "facility energy of the fleet's busy GPUs over the quarter before",
+    "investment.hardware": "the generation ordered: the newest available at delivery",
+    "investment.ordered_gpus": "GPUs ordered",
+    "investment.ordered_h100e": "the same in H100-equivalents",
+    "investment.ordered_gw": "their facility power at full load (TDP × PUE)",
+    "investment.delivery": "when they enter service: the decision + the lead time",
+    "investment.bound": "what limited the order: `demand` (utilization below target), `funds`, "
+    "`production` or `power`",
 }
 
 
@@ -347,7 +386,7 @@ def published_figures() -> str:
 
 # The top-level keys of a scenario whose reference is generated (`[hardware.NAME]` is the
 # catalog's: its fields are listed on the calibration page); each is a marker `scenario-KEY`.
-SCENARIO_KEYS = ("run", "labs", "communities", "users", "fleet")
+SCENARIO_KEYS = ("run", "labs", "communities", "users", "fleet", "economy")
 # How a key-value table names the key it is filed under, by section.
 KEY_NAMES = {"labs": "ARCHETYPE", "users": "COHORT"}
 TYPE_NAMES = {float: "number", int: "integer", str: "string", bool: "boolean", dt.date: "date"}

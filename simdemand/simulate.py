@@ -6,8 +6,14 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from simdemand.analysis.market import measures as economy_measures
 from simdemand.analysis.summary import json_ready, summarize
 from simdemand.results.grid import bin_edges
+from simdemand.results.market import investment_table, market_table
 from simdemand.results.run import Results
 from simdemand.results.supply import supply_tables
 from simdemand.results.tables import amounts, jobs_table, models_table, timeseries_table
@@ -20,6 +26,7 @@ from simdemand.world.ledger import clip
 from simdemand.world.world import World
 
 Progress = Callable[[float, float], None]
+FloatArray = npt.NDArray[np.float64]
 PROGRESS_STEPS = 200
 
 
@@ -66,8 +73,19 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
         streams=dict(world.streams.taken),
         wall_time_s=time.perf_counter() - began,
         supply=supply,
+        **economy_tables(world, edges),
     )
     return with_summary(results)
+
+
+def economy_tables(world: World, edges: FloatArray) -> dict[str, pa.Table]:
+    """The market's table, and the investment loop's when it ran (none without `[economy]`)."""
+    tables = {}
+    if world.market is not None:
+        tables["market"] = market_table(world.market.sales, edges, world.start)
+    if world.investor is not None:
+        tables["investment"] = investment_table(world.investor.decisions, world.start)
+    return tables
 
 
 def with_summary(results: Results) -> Results:
@@ -78,5 +96,8 @@ def with_summary(results: Results) -> Results:
         supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
     frames = (results.timeseries, results.jobs, results.models)
     timeseries, jobs, models = (table.to_pandas() for table in frames)
-    summary = json_ready(summarize(timeseries, jobs, models, fleet=supply))
+    figures = summarize(timeseries, jobs, models, fleet=supply)
+    economy = (results.market, results.investment)
+    figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
+    summary = json_ready(figures)
     return replace(results, summary=summary)

@@ -17,10 +17,11 @@ from pydantic import BaseModel
 import simdemand
 from simdemand import plots
 from simdemand.catalog import Hardware, load_catalog
-from simdemand.results import reader, supply, tables
+from simdemand.results import market, reader, supply, tables
 from simdemand.scenario import adoption as scenario_adoption
 from simdemand.scenario import base as scenario_base
 from simdemand.scenario import communities as scenario_communities
+from simdemand.scenario import economy as scenario_economy
 from simdemand.scenario import fleet
 from simdemand.scenario import lab_tables as scenario_lab_tables
 from simdemand.scenario import queries as scenario_queries
@@ -69,7 +70,7 @@ def test_every_table_of_a_run_folder_is_documented() -> None:
     assert set(docgen.TABLES) == set(reader.TABLES)
     schemas = {
         name
-        for module in (tables, supply)
+        for module in (tables, supply, market)
         for name, value in vars(module).items()
         if isinstance(value, pa.Schema)
     }
@@ -159,6 +160,7 @@ SCENARIO_MODULES = (
     scenario_communities,
     scenario_techniques,
     fleet,
+    scenario_economy,
 )
 # Bases whose fields reach the reference through their subclasses.
 ABSTRACT_MODELS = {
@@ -223,7 +225,7 @@ def test_the_reference_reaches_every_model() -> None:
     assert set(docgen.SCENARIO_KEYS) == set(scenario_schema.Scenario.model_fields) - {"hardware"}
 
 
-@pytest.mark.parametrize("key", ["run", "labs", "communities", "users", "fleet"])
+@pytest.mark.parametrize("key", ["run", "labs", "communities", "users", "fleet", "economy"])
 def test_the_reference_has_a_row_per_field_with_its_unit_default_and_source(key: str) -> None:
     text = docgen.scenario_reference(key)
     for section in docgen.scenario_sections(key):

@@ -22,7 +22,7 @@ def compare(
     as_json: AsJson = False,
 ) -> None:
     """Differences between two runs by regime and year: GPU-hours, tokens, spend, energy,
-    price (b - a and b / a)."""
+    price, and revenue and price paid when both have a market (b - a and b / a)."""
     from simdemand.analysis.comparison import compare_runs
 
     runs = [read_run_or_exit(folder) for folder in (run_a, run_b)]

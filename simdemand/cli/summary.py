@@ -44,12 +44,14 @@ def summary(
     as_json: AsJson = False,
 ) -> None:
     """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
+    from simdemand.analysis.market import measures as economy_measures
     from simdemand.analysis.post_training import most_popular
     from simdemand.analysis.summary import json_ready, summarize
 
     run = read_run_or_exit(run_dir)
     supply = (run.capacity, run.fleet, run.waits) if run.has_fleet else None
     figures = summarize(run.timeseries, run.jobs, run.models, fleet=supply)  # type: ignore[arg-type]
+    figures.update(economy_measures(run.market, run.investment))
     if as_json:
         typer.echo(json.dumps(json_ready(figures), indent=2))
         return
@@ -99,3 +101,7 @@ def summary(
         columns = ["year", "hardware", "installed_gpus", "utilization", "power_mw", "energy_mwh"]
         print_frame(figures["fleet"][columns], "Fleet: installed GPUs, utilization and power")
         out.print(f"Pretraining clusters, waits: {figures['waits']}")
+    if "market" in figures:
+        print_frame(figures["market"], "Market: revenue, tokens and price by year and tier")
+    if "investment" in figures:
+        print_frame(figures["investment"], "Investment: funds, capex and orders by year")

@@ -21,7 +21,8 @@ import pyarrow.dataset as ds
 
 DEMAND_TABLES = ("timeseries", "jobs", "models")
 SUPPLY_TABLES = ("capacity", "fleet", "waits")
-TABLES = (*DEMAND_TABLES, *SUPPLY_TABLES)
+ECONOMY_TABLES = ("market", "investment")
+TABLES = (*DEMAND_TABLES, *SUPPLY_TABLES, *ECONOMY_TABLES)
 RUN_MANIFEST = "manifest.json"
 SWEEP_MANIFEST = "manifest.jsonl"
 RUN_KEYS = ["scenario", "replication"]
@@ -36,7 +37,8 @@ class DamagedManifest(ValueError):
 
 @dataclass(frozen=True)
 class Run:
-    """The tables and manifest of one run folder; the supply tables are None without a fleet."""
+    """The tables and manifest of one run folder; the supply tables are None without a fleet,
+    the economy's without an `[economy]` (the investment table without its loop)."""
 
     folder: Path
     manifest: dict[str, Any]
@@ -46,6 +48,8 @@ class Run:
     capacity: pd.DataFrame | None = None
     fleet: pd.DataFrame | None = None
     waits: pd.DataFrame | None = None
+    market: pd.DataFrame | None = None
+    investment: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -70,7 +74,12 @@ def read_run(folder: str | Path) -> Run:
     supply: dict[str, pd.DataFrame] = {}
     if all((folder / f"{name}.parquet").is_file() for name in SUPPLY_TABLES):
         supply = {name: read_table(folder, name) for name in SUPPLY_TABLES}
-    return Run(folder=folder, manifest=read_manifest(folder), **demand, **supply)
+    economy = {
+        name: read_table(folder, name)
+        for name in ECONOMY_TABLES
+        if (folder / f"{name}.parquet").is_file()
+    }
+    return Run(folder=folder, manifest=read_manifest(folder), **demand, **supply, **economy)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
@@ -112,11 +121,13 @@ def read_table(folder: str | Path, table: str = "timeseries") -> pd.DataFrame:
 
 def expected_schema(table: str) -> pa.Schema:
     """The schema simdemand writes for `table`."""
+    from simdemand.results.market import INVESTMENT, MARKET
     from simdemand.results.supply import CAPACITY, FLEET, WAITS
     from simdemand.results.tables import JOBS, MODELS, TIMESERIES
 
     schemas = {"timeseries": TIMESERIES, "jobs": JOBS, "models": MODELS}
-    return {**schemas, "capacity": CAPACITY, "fleet": FLEET, "waits": WAITS}[table]
+    economy = {"market": MARKET, "investment": INVESTMENT}
+    return {**schemas, "capacity": CAPACITY, "fleet": FLEET, "waits": WAITS, **economy}[table]
 
 
 def schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:

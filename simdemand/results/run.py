@@ -33,14 +33,21 @@ class Results:
     wall_time_s: float
     supply: SupplyTables | None = None
     summary: dict[str, Any] | None = None
+    market: pa.Table | None = None
+    investment: pa.Table | None = None
 
     def tables(self) -> dict[str, pa.Table]:
-        """The run's tables by file name: the demand tables, and the fleet's when it has one."""
+        """The run's tables by file name: the demand tables, and the fleet's and the economy's
+        when it has them."""
         out = {"timeseries": self.timeseries, "jobs": self.jobs, "models": self.models}
         if self.supply is not None:
             out.update(
                 capacity=self.supply.capacity, fleet=self.supply.fleet, waits=self.supply.waits
             )
+        if self.market is not None:
+            out["market"] = self.market
+        if self.investment is not None:
+            out["investment"] = self.investment
         return out
 
     def provenance(self) -> dict[str, str]:

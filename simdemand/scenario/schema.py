@@ -19,6 +19,7 @@ from simdemand.scenario.base import (
     about,
 )
 from simdemand.scenario.communities import CommunitySpec
+from simdemand.scenario.economy import Economy
 from simdemand.scenario.fleet import FleetSpec
 from simdemand.scenario.lab_tables import Campus, LabPostTraining, LabResearch
 from simdemand.scenario.users import CohortSpec
@@ -315,6 +316,17 @@ class Scenario(Strict):
         FleetSpec | None,
         about(
             "The installed GPU base and its pools; without it supply is unconstrained.",
+            "1",
+            "scenario choice",
+        ),
+    ] = None
+    # Left out of the resolved scenario when absent, so scenarios without it keep their hash.
+    economy: Annotated[
+        Economy | None,
+        Field(exclude_if=lambda value: value is None),
+        about(
+            "Prices, demand's response to them and the investment loop; without it nothing "
+            "responds to price.",
             "1",
             "scenario choice",
         ),

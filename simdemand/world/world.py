@@ -9,15 +9,20 @@ import numpy as np
 import simpy
 
 from simdemand.catalog import Catalog
+from simdemand.errors import FieldError, InputError
 from simdemand.scenario.schema import Scenario
 from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
 from simdemand.world.demand import DemandMeter
 from simdemand.world.ledger import Ledger
+from simdemand.world.market import Market
 from simdemand.world.registry import Registry
 from simdemand.world.rng import Streams
 from simdemand.world.supply.allocation import Allocator
 from simdemand.world.supply.fleet import Fleet
 from simdemand.world.supply.installed import weights
+from simdemand.world.supply.investment import Investor
+
+NO_FLEET = "the investment loop needs a [fleet] to deliver GPUs to"
 
 
 class World:
@@ -41,6 +46,23 @@ class World:
             hours = math.ceil(self.horizon_h)
             self.allocator = Allocator(self.env, self.fleet, meter, hours)
         self.ledger = Ledger(meter)
+        self.market: Market | None = None
+        self.investor: Investor | None = None
+        if scenario.economy is not None:
+            economy = scenario.economy
+            self.market = Market(economy, catalog, self.registry, self.start, self.horizon_h)
+            if economy.investment is not None:
+                if self.fleet is None or self.allocator is None:
+                    raise InputError("scenario", [FieldError("economy.investment", NO_FLEET)])
+                self.investor = Investor(
+                    self.env,
+                    economy.investment,
+                    self.fleet,
+                    self.allocator,
+                    self.market,
+                    self.start,
+                    scenario.run.pue,
+                )
 
     @property
     def now(self) -> float:

@@ -122,10 +122,16 @@ class Cohort:
             HOURS_PER_DAY * DAYS_PER_YEAR
         )
         rate = self.query_rate(start_h, years)
-        counts = self.rng.poisson(rate[None, :] * self.shares(years)).astype(np.float64)
+        shares, market = self.shares(years), self.world.market
+        if market is not None:
+            volume, length = market.response(self.name, len(self.classes))
+            shares = shares * volume[:, None]
+        counts = self.rng.poisson(rate[None, :] * shares).astype(np.float64)
         mid_years = float(years[hours // 2])
         inputs = np.array([mean_tokens(c, "input", mid_years) for c in self.classes])
         outputs = np.array([mean_tokens(c, "output", mid_years) for c in self.classes])
+        if market is not None:
+            inputs, outputs = inputs * length, outputs * length
         sums = lognormal_sums(
             self.rng,
             np.concatenate([counts, counts]),
@@ -154,6 +160,17 @@ class Cohort:
             amounts = (gpu_hours, flop, counts * share, tier_prefill + tier_decode)
             served = np.flatnonzero(share[:, 0] * self.text)
             self.charge(start_h, (model.model_id, hardware.name), amounts, tier, served)
+            if market is not None:
+                hours_in = tier_prefill * seconds_in / SECONDS_PER_HOUR / speedup
+                hours_out = tier_decode * seconds_out / SECONDS_PER_HOUR / speedup
+                sold = tuple(  # token classes only: images and videos are not priced
+                    a * self.text[:, None]
+                    for a in (counts * share, tier_prefill, tier_decode, hours_in, hours_out)
+                )
+                labels = (model.model_id, hardware.name)
+                market.record(
+                    self.name, self.class_names, tier, labels, start_h, self.charge_hours, sold
+                )
         self.charge_generation(start_h, counts, hardware, speedup)
 
     def charge_generation(
@@ -185,7 +202,9 @@ class Cohort:
         """Serving software's gain in tokens per GPU-second at `at_h` over its reference date."""
         spec = self.spec.serving
         years = self.world.years_since(at_h, spec.software_reference_date)
-        return serving.software_speedup(spec.software_gain_per_year, years)
+        gain = serving.software_speedup(spec.software_gain_per_year, years)
+        market = self.world.market
+        return gain if market is None else gain * market.shock(at_h)
 
     def query_rate(self, start_h: float, years: FloatArray) -> FloatArray:
         """Expected queries in each hour of the step, all classes together."""

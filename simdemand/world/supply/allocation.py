@@ -258,7 +258,8 @@ class Allocator:
                 fluid_h100e[pool] += take
                 served = served - take
         for (pool, hw), part in share.items():
-            self.used[(pool, hw)][lo:hi] = reserved[(pool, hw)] + fluid_h100e[pool] * part / w[hw]
+            used = self.used.setdefault((pool, hw), np.zeros(self.hours))
+            used[lo:hi] = reserved[(pool, hw)] + fluid_h100e[pool] * part / w[hw]
         for pool, series in fluid_h100e.items():
             self.fluid_h100e[pool][lo:hi] = series
         self.done = hi
@@ -312,6 +313,8 @@ class Allocator:
         for hw, flow in reservations(self.fleet, self.hours).items():
             key = (PRETRAINING, hw)
             flows[key] = flows[key] + flow if key in flows else flow
+        for key in self.fleet.calendars:
+            self.used.setdefault(key, np.zeros(self.hours))
         offset = -self.fleet.first
         installed = {
             key: cal.installed[offset : offset + self.hours]

@@ -142,6 +142,26 @@ class Fleet:
         lo, hi = self.index(shipment.hour), self.index(shipment.hour + life_h)
         self.calendars[key].installed[lo:hi] += shipment.gpus
 
+    def deliver(self, shipment: Shipment) -> None:
+        """Add a delivery bought during the run to the pools, all of it, split in proportion to
+        their shares; then grant what waits if it now fits."""
+        life_h = self.spec.service_life_years * DAYS_PER_YEAR * HOURS_PER_DAY
+        lo, hi = self.index(shipment.hour), self.index(shipment.hour + life_h)
+        total = sum(pool.share for pool in self.spec.pools.values())
+        for name, pool in self.spec.pools.items():
+            gpus = shipment.gpus * pool.share / total
+            self.install(name, Shipment(shipment.hour, shipment.hardware, gpus))
+            self.installed_h100e[name][lo:hi] += gpus * self.weight[shipment.hardware]
+            self.free_h100e[name][lo:hi] += gpus * self.weight[shipment.hardware]
+        if not self.queue:
+            return
+        for request in self.queue:
+            request.can_fit = any(self.ever_fits(request, option) for option in request.options)
+        blocker = self.dispatch()
+        if blocker is not None:
+            self.ticket += 1
+            self.env.process(self.retry(blocker, self.ticket))
+
     def index(self, hour: float) -> int:
         """Calendar index of the hour containing `hour`, clipped to the calendar."""
         return min(max(math.floor(hour) - self.first, 0), self.hours)

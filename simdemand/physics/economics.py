@@ -1,0 +1,94 @@
+"""The economics of serving and building compute: prices from serving cost, constant-elasticity
+demand, and what a GPU costs to install and how it depreciates.
+
+Every formula of the market and the investment loop is here, with its units; the defaults carry
+their sources. "Stylised" marks a value that no publication pins.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from simdemand.units import SECONDS_PER_HOUR
+
+FloatArray = npt.NDArray[np.float64]
+
+TOKENS_PER_MILLION = 1e6
+W_PER_GW = 1e9
+
+# Price over serving cost (revenue per token / GPU cost per token at the catalog's rental price).
+# Frontier tier: OpenAI's gross margin ~40% in 2024 (The Information, via press, Jan 2026) and
+# Anthropic's ~40% in 2025 (The Information, 21 Jan 2026): price = cost / (1 - 0.4) = 1.67.
+MARKUP_FRONTIER = 1.67
+# Efficient tier: DeepSeek's list prices are ~6.5x its own serving cost at $2 per H800-hour
+# (DeepSeek, "Day 6: inference system overview", Mar 2025: 545% cost-profit ratio at R1 prices).
+MARKUP_EFFICIENT = 6.5
+
+# Capex per GW of facility power of frontier AI data centres, chips and buildings together:
+# ~$29B (Epoch AI, Frontier Data Centers Hub, Nov 2025; low-medium confidence).
+CAPEX_USD_PER_GW = 29e9
+# Order to service: chips booked out ~12 months (Morgan Stanley on Blackwell, Oct 2024, via
+# DataCenterDynamics); gigawatt campuses take 1-3.6 years from construction start (Epoch AI,
+# "Build times for gigawatt-scale data centers can be 2 years or less", Nov 2025).
+LEAD_TIME_DAYS = 365.0
+# Production: NVIDIA shipped ~6M Blackwell dies (~3M packages) in the four quarters to Oct 2025
+# (Huang, GTC Washington, 28 Oct 2025), plus ~2M TPUs and other accelerators: ~1.2M GPUs a
+# quarter in 2025; TSMC CoWoS capacity ~35K wafers/month (2024) -> 65-80K (end 2025): ~2x a year
+# (TrendForce, JPMorgan estimates).
+GPUS_PER_QUARTER = 1.2e6
+PRODUCTION_GROWTH_PER_YEAR = 2.0
+# Power: US AI data-centre capacity ~5 GW (2025) -> >50 GW (2030) (EPRI and Epoch AI, Aug 2025),
+# ~9 GW of additions a year; global construction 31.7 GW under way in 2025 (DCD report).
+GW_PER_YEAR = 10.0
+
+
+def token_price_usd(
+    gpu_seconds_per_token: float | FloatArray, usd_per_gpu_hour: float, markup: float
+) -> float | FloatArray:
+    """Price of a token in USD: GPU-seconds per token x USD per GPU-hour / 3600 x markup."""
+    price: float | FloatArray = (
+        np.multiply(gpu_seconds_per_token, usd_per_gpu_hour / SECONDS_PER_HOUR) * markup
+    )
+    return price
+
+
+def price_response(price: FloatArray, reference: FloatArray, elasticity: float) -> FloatArray:
+    """Constant-elasticity demand: (p / p0)^-elasticity, 1 where a price is not known (0, NaN)
+    and exactly 1 at elasticity 0."""
+    known = (price > 0) & (reference > 0)
+    ratio = np.divide(price, reference, out=np.ones_like(price), where=known)
+    response: FloatArray = np.power(ratio, -elasticity)
+    return response
+
+
+def capability_response(
+    loss_nats: FloatArray, reference_nats: FloatArray, elasticity: float
+) -> FloatArray:
+    """Demand for capability: exp(elasticity x (L0 - L)), with L the served model's predicted
+    loss in nats/token; 1 where a loss is unknown (NaN) and exactly 1 at elasticity 0."""
+    gain = np.nan_to_num(reference_nats - loss_nats, nan=0.0)
+    response: FloatArray = np.exp(elasticity * gain)
+    return response
+
+
+def capex_per_gpu_usd(tdp_w: float, pue: float, usd_per_gw: float) -> float:
+    """Capex of one installed GPU: its facility power (TDP x PUE) at the capex per GW."""
+    return tdp_w * pue / W_PER_GW * usd_per_gw
+
+
+def facility_gw(gpus: float, tdp_w: float, pue: float) -> float:
+    """Facility power of `gpus` GPUs at full load, in GW."""
+    return gpus * tdp_w * pue / W_PER_GW
+
+
+def depreciation_usd(capex_usd: float, life_years: float, years: float) -> float:
+    """Straight-line depreciation of `capex_usd` over `life_years` within `years` of service."""
+    return capex_usd * min(max(years, 0.0), life_years) / life_years
+
+
+def growth(per_year: float, years: float) -> float:
+    """A factor per year compounded over `years`."""
+    return math.pow(per_year, years)
