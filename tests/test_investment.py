@@ -17,13 +17,15 @@ from simdemand.units import HOURS_PER_YEAR
 ROOT = Path(__file__).parent.parent
 CONSTRAINED = ROOT / "scenarios" / "economy-constrained.toml"
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-# Two and a half years, with outside money and limits tight enough that each of them binds.
+# Two and a half years, with outside money and limits tight enough that each of them binds
+# (the closed labs' research programme off, so that demand too binds in some quarter).
 SETS = [
     "run.end=2027-07-01",
+    "labs.frontier_closed.research.multiple=0",
     "economy.investment.outside_usd_per_year=2e10",
-    "economy.investment.gpus_per_quarter=6e4",
+    "economy.investment.gpus_per_quarter=1.2e5",
     "economy.investment.production_growth_per_year=1.5",
-    "economy.investment.gw_per_year=0.3",
+    "economy.investment.gw_per_year=0.8",
 ]
 
 

@@ -162,7 +162,7 @@ class Investor:
         for (_, hw), flow in sorted(self.allocator.flows.items()):
             served += float(flow.served[lo:hi].sum()) * w[hw]
             unmet += float(flow.unmet[lo:hi].sum()) * w[hw]
-        utilization = used / installed if installed > 0 else 0.0
+        utilization = min(1.0, used / installed) if installed > 0 else 0.0  # summed rounding
         left = served + unmet
         return utilization, unmet / left if left > 0 else 0.0, energy
 
