@@ -96,15 +96,20 @@ def test_zero_elasticity_equals_open_loop(open_loop: Results) -> None:
 
 
 def test_revenue_is_price_times_quantity(closed: Results) -> None:
-    """Each row: revenue = input price x input tokens + output price x output tokens (1e-9)."""
+    """Each row: revenue = input price x input tokens + output price x output tokens, or for
+    image and video rows (no tokens) price per request x requests (1e-9)."""
     assert closed.market is not None
     m = closed.market.to_pandas()
     expected = (
         m["usd_per_million_input_tokens"] * m["input_tokens"]
         + m["usd_per_million_output_tokens"] * m["output_tokens"]
-    ) / 1e6
+    ) / 1e6 + m["usd_per_request"] * m["queries"]
     assert np.allclose(m["revenue_usd"], expected, rtol=1e-9, atol=0.0)
     assert m["revenue_usd"].sum() > 0
+    requests = m["input_tokens"] + m["output_tokens"] == 0
+    assert set(m.loc[requests, "class"]) == {"image", "video"}
+    assert (m.loc[requests, "usd_per_request"] > 0).all()
+    assert (m.loc[~requests, "usd_per_request"] == 0).all()
 
 
 def test_revenue_over_cost_is_the_tier_markup(closed: Results) -> None:
@@ -152,7 +157,9 @@ def test_market_table_units_and_labels(closed: Results) -> None:
         assert schema.field(name).metadata is not None, name
     m = closed.market.to_pandas()
     assert set(m["cohort"]) == set(closed.scenario.users)
-    assert set(m["tier"]) == {"frontier", "efficient"}
+    generated = m["class"].isin(["image", "video"])
+    assert set(m.loc[~generated, "tier"]) == {"frontier", "efficient"}
+    assert set(m.loc[generated, "tier"]) == {""}  # generation has one tier of its own
 
 
 def test_falling_price_raises_demand() -> None:
@@ -233,6 +240,7 @@ def test_price_path_sets_the_prices() -> None:
     results = run(*ZERO, path)
     assert results.market is not None
     m = results.market.to_pandas()
+    m = m[m["tier"] != ""]  # image and video requests: cost x markup, not the token path
     frontier = m["tier"] == "frontier"
     assert np.allclose(m.loc[frontier, "usd_per_million_input_tokens"], 2.5, rtol=1e-12)
     assert np.allclose(m.loc[~frontier, "usd_per_million_output_tokens"], 0.6, rtol=1e-12)

@@ -26,11 +26,12 @@ MARKET = pa.schema(
         field("tier", pa.string()),
         field("usd_per_million_input_tokens", pa.float64(), "USD per 1e6 tokens"),
         field("usd_per_million_output_tokens", pa.float64(), "USD per 1e6 tokens"),
+        field("usd_per_request", pa.float64(), "USD per image or video (0 for token classes)"),
         field("queries", pa.float64(), "queries"),
         field("input_tokens", pa.float64(), "tokens (through prefill)"),
         field("output_tokens", pa.float64(), "tokens (decoded)"),
         field("cost_usd", pa.float64(), "USD (serving GPU-hours at the catalog's rental price)"),
-        field("revenue_usd", pa.float64(), "USD (price x tokens)"),
+        field("revenue_usd", pa.float64(), "USD (price x tokens, or x requests)"),
     ]
 )
 INVESTMENT = pa.schema(
@@ -89,6 +90,9 @@ def market_table(sales: list[Sale], edges: FloatArray, start: dt.datetime) -> pa
     columns["usd_per_million_output_tokens"] = pa.array(
         per_million(sums["output_revenue_usd"], sums["output_tokens"])
     )
+    tokens = sums["input_tokens"] + sums["output_tokens"]
+    requests = np.where(tokens > 0, 0.0, sums["queries"])
+    columns["usd_per_request"] = pa.array(per_unit(sums["output_revenue_usd"], requests))
     for key in ("queries", "input_tokens", "output_tokens"):
         columns[key] = pa.array(sums[key])
     columns["cost_usd"] = pa.array(sums["input_cost_usd"] + sums["output_cost_usd"])
@@ -98,9 +102,12 @@ def market_table(sales: list[Sale], edges: FloatArray, start: dt.datetime) -> pa
 
 def per_million(usd: FloatArray, tokens: FloatArray) -> FloatArray:
     """USD per million tokens (0 where no token was sold)."""
-    price: FloatArray = np.divide(
-        usd * TOKENS_PER_MILLION, tokens, out=np.zeros_like(usd), where=tokens > 0
-    )
+    return per_unit(usd, tokens) * TOKENS_PER_MILLION
+
+
+def per_unit(usd: FloatArray, units: FloatArray) -> FloatArray:
+    """USD per unit sold (0 where none was)."""
+    price: FloatArray = np.divide(usd, units, out=np.zeros_like(usd), where=units > 0)
     return price
 
 

@@ -61,6 +61,7 @@ class Demand:
     last_loss: FloatArray = field(init=False)
     revenue: FloatArray = field(init=False)
     tokens: FloatArray = field(init=False)
+    requests: FloatArray = field(init=False)
     loss_tokens: FloatArray = field(init=False)
     known_tokens: FloatArray = field(init=False)
 
@@ -73,16 +74,17 @@ class Demand:
     def open_step(self) -> None:
         """Start a step's sums afresh."""
         self.revenue, self.tokens = np.zeros(self.classes), np.zeros(self.classes)
+        self.requests = np.zeros(self.classes)
         self.loss_tokens, self.known_tokens = np.zeros(self.classes), np.zeros(self.classes)
 
     def close_step(self) -> None:
         """Make the finished step's mean price and loss the last ones (the first ones too, the
-        first time)."""
-        if not self.tokens.any():
+        first time). A token class's price is per token, an image or video class's per
+        request."""
+        if not (self.tokens.any() or self.requests.any()):
             return
-        price = np.divide(
-            self.revenue, self.tokens, out=np.full(self.classes, np.nan), where=self.tokens > 0
-        )
+        sold = np.where(self.tokens > 0, self.tokens, self.requests)
+        price = np.divide(self.revenue, sold, out=np.full(self.classes, np.nan), where=sold > 0)
         known = self.known_tokens > 0
         loss = np.divide(
             self.loss_tokens, self.known_tokens, out=np.full(self.classes, np.nan), where=known
@@ -157,7 +159,8 @@ class Market:
     ) -> None:
         """Record a tier's sales of a step: `hourly` holds (queries, input tokens, output tokens,
         GPU-hours of the input, GPU-hours of the output), classes x hours; `labels` are the
-        served (model_id, hardware)."""
+        served (model_id, hardware). An image or video request sells no token: its GPU-hours
+        are the output's."""
         model_id, hardware = labels
         usd_per_gpu_hour = self.catalog[hardware].usd_per_gpu_hour
         queries, inputs, outputs, in_hours, out_hours = hourly
@@ -168,6 +171,7 @@ class Market:
         tokens = (inputs + outputs).sum(axis=1)
         state.revenue += (in_revenue + out_revenue).sum(axis=1)
         state.tokens += tokens
+        state.requests += np.where(tokens > 0, 0.0, queries.sum(axis=1))
         loss = self.loss(model_id)
         if not math.isnan(loss):
             state.loss_tokens += loss * tokens
@@ -184,15 +188,21 @@ class Market:
         self, tier: str, start_h: float, sold: tuple[FloatArray, ...]
     ) -> tuple[FloatArray, FloatArray]:
         """Revenue (USD) of input and output tokens: at the tier's price path where it has a
-        point at or before `start_h`, else serving cost x the tier's markup."""
+        point at or before `start_h`, else serving cost x the tier's markup (image and video
+        requests, which a path does not price, always at cost x markup)."""
         inputs, outputs, in_cost, out_cost = sold
         point = self.price_point(tier or "frontier", start_h)
+        markup = self.spec.markup(tier)
         if point is None:
-            markup = self.spec.markup(tier)
             return in_cost * markup, out_cost * markup
+        requests = (inputs + outputs) == 0
         return (
             inputs * (point.usd_per_million_input_tokens / economics.TOKENS_PER_MILLION),
-            outputs * (point.usd_per_million_output_tokens / economics.TOKENS_PER_MILLION),
+            np.where(
+                requests,
+                out_cost * markup,
+                outputs * (point.usd_per_million_output_tokens / economics.TOKENS_PER_MILLION),
+            ),
         )
 
     def price_point(self, tier: str, at_h: float) -> PricePoint | None:

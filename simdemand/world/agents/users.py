@@ -184,9 +184,18 @@ class Cohort:
         seconds = np.array([generation.request_gpu_seconds(f, hardware) for f in self.request_flop])
         gpu_hours = counts * seconds[:, None] / SECONDS_PER_HOUR / speedup
         amounts = (gpu_hours, counts * self.request_flop[:, None], counts, np.zeros_like(counts))
+        market = self.world.market
         for i in generated:
             labels = (generation_model_id(self.classes[i]), hardware.name)
             self.charge(start_h, labels, amounts, "", np.array([i]))
+            if market is not None:
+                mine = np.zeros_like(counts)
+                mine[i] = 1.0
+                zero = np.zeros_like(counts)
+                sold = (counts * mine, zero, zero, zero, gpu_hours * mine)
+                market.record(
+                    self.name, self.class_names, "", labels, start_h, self.charge_hours, sold
+                )
 
     def tier_shares(self) -> list[tuple[str, FloatArray]]:
         """Each serving tier with a share of queries: (tier, share of each class, as a column).
