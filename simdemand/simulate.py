@@ -48,7 +48,15 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
         world.env.run(until=horizon * k / PROGRESS_STEPS)
         if progress is not None:
             progress(world.now, horizon)
-    intervals = clip(world.ledger.intervals(), 0.0, horizon)
+    results = tables(scenario, world)
+    del world  # the ledger's chunks and the agents are not needed for the summary
+    results = replace(results, wall_time_s=time.perf_counter() - began)
+    return with_summary(results)
+
+
+def tables(scenario: Scenario, world: World) -> Results:
+    """The world's records as the run's tables."""
+    intervals = clip(world.ledger.take(), 0.0, world.horizon_h)
     money = amounts(intervals, world.catalog, scenario.run.pue)
     edges = bin_edges(scenario.run)
     supply = None
@@ -58,16 +66,49 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
         supply = supply_tables(
             allocation, waits, world.catalog, scenario.run.pue, edges, world.start
         )
-    results = Results(
+    return Results(
         scenario=scenario,
         timeseries=timeseries_table(intervals, money, edges, world.start),
         jobs=jobs_table(intervals, money, world.start),
         models=models_table(world.registry.models, world.start),
         streams=dict(world.streams.taken),
-        wall_time_s=time.perf_counter() - began,
+        wall_time_s=0.0,
         supply=supply,
     )
-    return with_summary(results)
+
+
+# The columns the summary reads (analysis.summary.summarize): the others are not converted.
+SUMMARY_COLUMNS = {
+    "timeseries": [
+        "time",
+        "regime",
+        "agent",
+        "activity",
+        "gpu_hours",
+        "flop",
+        "energy_mwh",
+        "cost_usd",
+        "queries",
+        "tokens",
+    ],
+    "jobs": [
+        "regime",
+        "agent",
+        "activity",
+        "model_id",
+        "hardware",
+        "base_id",
+        "start",
+        "end",
+        "gpus",
+        "gpu_hours",
+        "flop",
+        "cost_usd",
+        "queries",
+        "tokens",
+        "derivatives",
+    ],
+}
 
 
 def with_summary(results: Results) -> Results:
@@ -76,7 +117,8 @@ def with_summary(results: Results) -> Results:
     if results.supply is not None:
         s = results.supply
         supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
-    frames = (results.timeseries, results.jobs, results.models)
-    timeseries, jobs, models = (table.to_pandas() for table in frames)
+    timeseries = results.timeseries.select(SUMMARY_COLUMNS["timeseries"]).to_pandas()
+    jobs = results.jobs.select(SUMMARY_COLUMNS["jobs"]).to_pandas()
+    models = results.models.to_pandas()
     summary = json_ready(summarize(timeseries, jobs, models, fleet=supply))
     return replace(results, summary=summary)
