@@ -29,6 +29,12 @@ SweepFile = Annotated[Path, typer.Argument(help="Sweep TOML file.")]
 OutDir = Annotated[
     Path | None, typer.Option("--out", help="Sweep folder (default runs/<sweep name>).")
 ]
+SweepOut = Annotated[
+    str | None,
+    typer.Option(
+        "--out", help="Sweep folder, or a URI such as s3://bucket/prefix (default runs/<name>)."
+    ),
+]
 Executor = Annotated[
     ExecutorKind | None,
     typer.Option(help="Where runs execute (default serial; dask when --scheduler is given)."),
@@ -74,7 +80,7 @@ def choose(executor: ExecutorKind | None, scheduler: str | None) -> ExecutorKind
 
 def execute_or_exit(
     sweep: Sweep,
-    root: Path,
+    root: str | Path,
     executor: ExecutorKind | None,
     workers: int | None,
     scheduler: str | None,
@@ -106,7 +112,7 @@ def execute_or_exit(
 
 def sweep(
     file: SweepFile,
-    out_dir: OutDir = None,
+    out_dir: SweepOut = None,
     executor: Executor = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
