@@ -10,7 +10,13 @@ from simdemand.analysis.summary import json_ready, summarize
 from simdemand.results.grid import bin_edges
 from simdemand.results.run import Results
 from simdemand.results.supply import supply_tables
-from simdemand.results.tables import amounts, jobs_table, models_table, timeseries_table
+from simdemand.results.tables import (
+    Labels,
+    amounts,
+    jobs_table,
+    models_table,
+    timeseries_table,
+)
 from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.schema import Scenario
 from simdemand.world.agents.communities import Community
@@ -56,8 +62,10 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
 
 def tables(scenario: Scenario, world: World) -> Results:
     """The world's records as the run's tables."""
-    intervals = clip(world.ledger.take(), 0.0, world.horizon_h)
-    money = amounts(intervals, world.catalog, scenario.run.pue)
+    horizon = world.horizon_h
+    intervals = clip(world.ledger.take(0.0, horizon), 0.0, horizon)
+    labels = Labels(intervals)
+    money = amounts(intervals, world.catalog, scenario.run.pue, labels)
     edges = bin_edges(scenario.run)
     supply = None
     if world.fleet is not None and world.allocator is not None:
@@ -68,8 +76,8 @@ def tables(scenario: Scenario, world: World) -> Results:
         )
     return Results(
         scenario=scenario,
-        timeseries=timeseries_table(intervals, money, edges, world.start),
-        jobs=jobs_table(intervals, money, world.start),
+        timeseries=timeseries_table(intervals, money, edges, world.start, labels),
+        jobs=jobs_table(intervals, money, world.start, labels),
         models=models_table(world.registry.models, world.start),
         streams=dict(world.streams.taken),
         wall_time_s=0.0,

@@ -200,9 +200,17 @@ class Ledger:
         columns.update({n: labels(self.chunks, n, sizes) for n in TEXT})
         return Intervals(**columns)
 
-    def take(self) -> Intervals:
-        """Return every interval and let go of the chunks (for a run that has ended: the ledger
-        is empty afterwards)."""
+    def take(self, lo_h: float = -np.inf, hi_h: float = np.inf) -> Intervals:
+        """Return every interval that overlaps [lo_h, hi_h), in order, and let go of the chunks
+        (for a run that has ended: the ledger is empty afterwards). Rows are dropped chunk by
+        chunk, before a label column is built for all of them."""
+        self.flush()
+        for chunk in self.chunks:
+            keep = (np.asarray(chunk["end_h"]) > lo_h) & (np.asarray(chunk["start_h"]) < hi_h)
+            if not keep.all():
+                for name, column in chunk.items():
+                    if isinstance(column, np.ndarray):
+                        chunk[name] = column[keep]
         out = self.intervals()
         self.chunks = []
         return out
