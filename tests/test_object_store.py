@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simdemand import load_scenario, read_run, simulate
+from simdemand.analysis import totals
 from simdemand.cli import app
 from simdemand.errors import OutputError
 from simdemand.experiments import run_sweep
@@ -146,7 +147,7 @@ def stop_after(runs: int) -> Callable[[int, int], None]:
 def test_sweep_resumes_against_the_bucket(s3: pafs.S3FileSystem, tmp_path: Path) -> None:
     """A sweep to s3:// stopped after 5 runs, with an unrecorded run's objects left behind,
     refuses to restart without --resume, resumes to the 12 runs, and holds the bytes of the
-    same sweep run to a local folder; read_sweep reads it from the bucket."""
+    same sweep run to a local folder; read_sweep and the analysis read it from the bucket."""
     uri = f"s3://{BUCKET}/sweeps/grid"
     with pytest.raises(KeyboardInterrupt):
         run_sweep(GRID, uri, progress=stop_after(5))
@@ -171,3 +172,4 @@ def test_sweep_resumes_against_the_bucket(s3: pafs.S3FileSystem, tmp_path: Path)
     here = read_sweep(local, columns=["gpu_hours"])
     keys = ["scenario", "replication"]
     assert there.groupby(keys)["gpu_hours"].sum().equals(here.groupby(keys)["gpu_hours"].sum())
+    pd.testing.assert_frame_equal(totals(uri), totals(local))
