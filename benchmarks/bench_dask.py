@@ -7,10 +7,12 @@ driver memory, and where a run's time goes in its worker.
 The sweep is `--runs` replications of the baseline over a short horizon at weekly bins (about
 a second a run), run by `run_sweep` on a 2-worker LocalCluster in a fresh interpreter, so that
 the driver's peak memory (max RSS) is its own. From Dask's task stream: the sum of the tasks'
-compute times (each a whole run: simulate, summary, write), and the scheduler overhead: wall
+compute times (each a whole run: simulate, tables, write), and the scheduler overhead: wall
 time after start-up minus that sum shared over the workers (time the workers were not running
 a run). Then, in this process, a few runs timed part by part (simulate and tables, the summary
-for the manifest, the writing) say which part of a task need not run in a worker.
+for the manifest, the writing) say which part of a task need not run in a worker: sweep
+workers leave the summary out of a run's manifest (`simdemand summary` computes it from the
+tables), so a task is simulate and tables, then the writing.
 """
 
 from __future__ import annotations

@@ -43,8 +43,9 @@ def build_world(scenario: Scenario) -> World:
     return world
 
 
-def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
-    """Simulate a scenario to its horizon and return its tables; no I/O, nothing printed."""
+def simulate(scenario: Scenario, progress: Progress | None = None, summary: bool = True) -> Results:
+    """Simulate a scenario to its horizon and return its tables and (unless `summary` is
+    False) their headline figures; no I/O, nothing printed."""
     began = time.perf_counter()
     world = build_world(scenario)
     horizon = world.horizon_h
@@ -57,7 +58,7 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
     results = tables(scenario, world)
     del world  # the ledger's chunks and the agents are not needed for the summary
     results = replace(results, wall_time_s=time.perf_counter() - began)
-    return with_summary(results)
+    return with_summary(results) if summary else results
 
 
 def tables(scenario: Scenario, world: World) -> Results:

@@ -90,8 +90,12 @@ Outcome = RunRecord | RunFailure
 
 
 def run_one(run: RunSpec, root: str) -> RunRecord:
-    """Simulate one run and write its folder atomically under `root`; return its record."""
-    results = simulate(run.scenario)
+    """Simulate one run and write its folder atomically under `root`; return its record.
+
+    The run's manifest has no summary: it would cost a small run a third of its time in the
+    worker, and `simdemand summary` (or simdemand.analysis over the sweep) computes it from
+    the tables when wanted."""
+    results = simulate(run.scenario, summary=False)
     write_results(results, child(root, run.partition), force=True)
     return RunRecord(
         scenario_id=run.scenario_id,

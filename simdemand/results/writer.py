@@ -319,7 +319,8 @@ def replace_dir(new: Path, out: Path) -> None:
 
 
 def manifest(results: Results) -> dict[str, Any]:
-    """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time."""
+    """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time, and the
+    summary when it was computed."""
     scenario = results.scenario
 
     return {
@@ -335,5 +336,5 @@ def manifest(results: Results) -> dict[str, Any]:
         },
         "counts": {name: table.num_rows for name, table in results.tables().items()},
         "wall_time_s": round(results.wall_time_s, 3),
-        "summary": results.summary or {},
+        **({} if results.summary is None else {"summary": results.summary}),
     }
