@@ -126,8 +126,10 @@ def with_summary(results: Results) -> Results:
     if results.supply is not None:
         s = results.supply
         supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
-    timeseries = results.timeseries.select(SUMMARY_COLUMNS["timeseries"]).to_pandas()
-    jobs = results.jobs.select(SUMMARY_COLUMNS["jobs"]).to_pandas()
+    timeseries = results.timeseries.select(SUMMARY_COLUMNS["timeseries"]).to_pandas(
+        split_blocks=True
+    )
+    jobs = results.jobs.select(SUMMARY_COLUMNS["jobs"]).to_pandas(split_blocks=True)
     models = results.models.to_pandas()
     summary = json_ready(summarize(timeseries, jobs, models, fleet=supply))
     return replace(results, summary=summary)
