@@ -121,7 +121,8 @@ def sweep(
 ) -> None:
     """Run a sweep: every scenario and replication, one hive partition per run."""
     plan = load_or_exit(file, max_work)
-    execute_or_exit(plan, out_dir or default_out(plan), executor, workers, scheduler, resume)
+    root = default_out(plan) if out_dir is None else out_dir
+    execute_or_exit(plan, root, executor, workers, scheduler, resume)
 
 
 def sensitivity(

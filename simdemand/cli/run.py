@@ -61,7 +61,7 @@ def run(
     """Simulate a scenario and write its results folder (default runs/<name>)."""
     sets = [*(overrides or []), *([f"run.seed={seed}"] if seed is not None else [])]
     scenario, _ = load_or_exit(path, sets, max_work)
-    target: str | Path = out_dir or Path("runs") / scenario.run.name
+    target: str | Path = Path("runs") / scenario.run.name if out_dir is None else out_dir
     if not is_uri(target):
         target = Path(target)
     try:  # before simulating: a bad folder is found now, not after the work is done
