@@ -173,3 +173,12 @@ def test_sweep_resumes_against_the_bucket(s3: pafs.S3FileSystem, tmp_path: Path)
     keys = ["scenario", "replication"]
     assert there.groupby(keys)["gpu_hours"].sum().equals(here.groupby(keys)["gpu_hours"].sum())
     pd.testing.assert_frame_equal(totals(uri), totals(local))
+
+
+def test_sensitivity_refuses_a_uri(runner: CliRunner) -> None:
+    """sensitivity writes its indices to a local folder: a URI is refused in one line, before
+    any run (no server needed)."""
+    design = HERE / "sweep_sobol.toml"
+    result = runner.invoke(app, ["sensitivity", str(design), "--out", "s3://bucket/sens"])
+    assert result.exit_code == 2
+    assert "needs a local folder" in result.output

@@ -23,11 +23,12 @@ from simdemand.experiments.sensitivity import (
     write_indices,
 )
 from simdemand.experiments.store import StoreError
+from simdemand.results.storage import is_uri
 from simdemand.scenario.workload import DEFAULT_MAX_WORK
 
 SweepFile = Annotated[Path, typer.Argument(help="Sweep TOML file.")]
 OutDir = Annotated[
-    Path | None, typer.Option("--out", help="Sweep folder (default runs/<sweep name>).")
+    str | None, typer.Option("--out", help="Sweep folder (default runs/<sweep name>).")
 ]
 SweepOut = Annotated[
     str | None,
@@ -143,7 +144,9 @@ def sensitivity(
         check_design(plan)
     except InputError as e:
         raise fail(e.lines()) from None
-    root = out_dir or default_out(plan)
+    if out_dir is not None and is_uri(out_dir):
+        raise fail([f"{out_dir}: sensitivity needs a local folder (sweep takes a URI)"])
+    root = default_out(plan) if out_dir is None else Path(out_dir)
     if run:
         execute_or_exit(plan, root, executor, workers, scheduler, resume)
     try:
