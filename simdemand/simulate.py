@@ -16,7 +16,13 @@ from simdemand.results.grid import bin_edges
 from simdemand.results.market import investment_table, market_table
 from simdemand.results.run import Results
 from simdemand.results.supply import supply_tables
-from simdemand.results.tables import amounts, jobs_table, models_table, timeseries_table
+from simdemand.results.tables import (
+    Labels,
+    amounts,
+    jobs_table,
+    models_table,
+    timeseries_table,
+)
 from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.schema import Scenario
 from simdemand.world.agents.communities import Community
@@ -44,8 +50,9 @@ def build_world(scenario: Scenario) -> World:
     return world
 
 
-def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
-    """Simulate a scenario to its horizon and return its tables; no I/O, nothing printed."""
+def simulate(scenario: Scenario, progress: Progress | None = None, summary: bool = True) -> Results:
+    """Simulate a scenario to its horizon and return its tables and (unless `summary` is
+    False) their headline figures; no I/O, nothing printed."""
     began = time.perf_counter()
     world = build_world(scenario)
     horizon = world.horizon_h
@@ -55,8 +62,18 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
         world.env.run(until=horizon * k / PROGRESS_STEPS)
         if progress is not None:
             progress(world.now, horizon)
-    intervals = clip(world.ledger.intervals(), 0.0, horizon)
-    money = amounts(intervals, world.catalog, scenario.run.pue)
+    results = tables(scenario, world)
+    del world  # the ledger's chunks and the agents are not needed for the summary
+    results = replace(results, wall_time_s=time.perf_counter() - began)
+    return with_summary(results) if summary else results
+
+
+def tables(scenario: Scenario, world: World) -> Results:
+    """The world's records as the run's tables."""
+    horizon = world.horizon_h
+    intervals = clip(world.ledger.take(0.0, horizon), 0.0, horizon)
+    labels = Labels(intervals)
+    money = amounts(intervals, world.catalog, scenario.run.pue, labels)
     edges = bin_edges(scenario.run)
     supply = None
     if world.fleet is not None and world.allocator is not None:
@@ -65,17 +82,50 @@ def simulate(scenario: Scenario, progress: Progress | None = None) -> Results:
         supply = supply_tables(
             allocation, waits, world.catalog, scenario.run.pue, edges, world.start
         )
-    results = Results(
+    return Results(
         scenario=scenario,
-        timeseries=timeseries_table(intervals, money, edges, world.start),
-        jobs=jobs_table(intervals, money, world.start),
+        timeseries=timeseries_table(intervals, money, edges, world.start, labels),
+        jobs=jobs_table(intervals, money, world.start, labels),
         models=models_table(world.registry.models, world.start),
         streams=dict(world.streams.taken),
-        wall_time_s=time.perf_counter() - began,
+        wall_time_s=0.0,
         supply=supply,
         **economy_tables(world, edges),
     )
-    return with_summary(results)
+
+
+# The columns the summary reads (analysis.summary.summarize): the others are not converted.
+SUMMARY_COLUMNS = {
+    "timeseries": [
+        "time",
+        "regime",
+        "agent",
+        "activity",
+        "gpu_hours",
+        "flop",
+        "energy_mwh",
+        "cost_usd",
+        "queries",
+        "tokens",
+    ],
+    "jobs": [
+        "regime",
+        "agent",
+        "activity",
+        "model_id",
+        "hardware",
+        "base_id",
+        "start",
+        "end",
+        "gpus",
+        "gpu_hours",
+        "flop",
+        "cost_usd",
+        "queries",
+        "tokens",
+        "derivatives",
+    ],
+}
 
 
 def economy_tables(world: World, edges: FloatArray) -> dict[str, pa.Table]:
@@ -94,8 +144,11 @@ def with_summary(results: Results) -> Results:
     if results.supply is not None:
         s = results.supply
         supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
-    frames = (results.timeseries, results.jobs, results.models)
-    timeseries, jobs, models = (table.to_pandas() for table in frames)
+    timeseries = results.timeseries.select(SUMMARY_COLUMNS["timeseries"]).to_pandas(
+        split_blocks=True
+    )
+    jobs = results.jobs.select(SUMMARY_COLUMNS["jobs"]).to_pandas(split_blocks=True)
+    models = results.models.to_pandas()
     figures = summarize(timeseries, jobs, models, fleet=supply)
     economy = (results.market, results.investment)
     figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))

@@ -68,7 +68,8 @@ def serial(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_layout_is_hive_with_one_record_per_run(serial: Path) -> None:
-    """scenario=<id>/replication=<k>/ folders, one manifest line each, nothing else."""
+    """scenario=<id>/replication=<k>/ folders, one manifest line each, nothing else; a run's
+    manifest leaves out the summary (computed from the tables when asked for)."""
     rows = records(serial)
     assert len(rows) == RUNS
     for row in rows:
@@ -79,6 +80,7 @@ def test_layout_is_hive_with_one_record_per_run(serial: Path) -> None:
             "models.parquet",
             "timeseries.parquet",
         ]
+        assert "summary" not in json.loads((folder / "manifest.json").read_text())
     assert leftovers(serial) == []
     plan = json.loads((serial / "sweep.json").read_text())
     assert plan["runs"] == RUNS

@@ -26,7 +26,8 @@ def years_of(frame: pd.DataFrame) -> pd.Series:
 def served(jobs: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
     """Test-time jobs with their year and their model's active parameters and predicted loss
     (NaN for a model given by size in the scenario, not released in the run)."""
-    frame = jobs[jobs["regime"] == TEST_TIME]
+    columns = ["start", "model_id", "hardware", "cost_usd", "tokens", "queries", "gpu_hours"]
+    frame = jobs.loc[jobs["regime"] == TEST_TIME, columns]
     known = models.set_index("model_id")
     return frame.assign(
         year=years_of(frame),
@@ -110,7 +111,10 @@ def by_year(jobs: pd.DataFrame, models: pd.DataFrame, start: pd.Timestamp) -> pd
 def cost_by_class(jobs: pd.DataFrame) -> pd.DataFrame:
     """Test-time USD per million tokens by calendar year (rows) and language query class
     (columns)."""
-    frame = jobs[(jobs["regime"] == TEST_TIME) & (jobs["tokens"] > 0)]
+    frame = jobs.loc[
+        (jobs["regime"] == TEST_TIME) & (jobs["tokens"] > 0),
+        ["start", "activity", "cost_usd", "tokens"],
+    ]
     sums = frame.groupby([years_of(frame), frame["activity"]])[["cost_usd", "tokens"]].sum()
     usd = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
     return usd.unstack("activity").rename_axis(columns=None).reset_index()

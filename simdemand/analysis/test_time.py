@@ -91,7 +91,7 @@ def per_class_by_year(series: pd.DataFrame, single_pass: str = SINGLE_PASS) -> p
 
 def job_days(jobs: pd.DataFrame) -> pd.DataFrame:
     """Test-time jobs with the UTC date they fall on (they never cross midnight)."""
-    frame = jobs[jobs["regime"] == TEST_TIME]
+    frame = jobs.loc[jobs["regime"] == TEST_TIME, ["start", "agent", "activity", "tokens"]]
     start = pd.to_datetime(frame["start"], utc=True)
     return frame.assign(date=start.dt.floor("D"), year=start.dt.year).rename(
         columns={"agent": "cohort", "activity": "class"}

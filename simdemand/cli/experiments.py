@@ -23,11 +23,18 @@ from simdemand.experiments.sensitivity import (
     write_indices,
 )
 from simdemand.experiments.store import StoreError
+from simdemand.results.storage import is_uri
 from simdemand.scenario.workload import DEFAULT_MAX_WORK
 
 SweepFile = Annotated[Path, typer.Argument(help="Sweep TOML file.")]
 OutDir = Annotated[
-    Path | None, typer.Option("--out", help="Sweep folder (default runs/<sweep name>).")
+    str | None, typer.Option("--out", help="Sweep folder (default runs/<sweep name>).")
+]
+SweepOut = Annotated[
+    str | None,
+    typer.Option(
+        "--out", help="Sweep folder, or a URI such as s3://bucket/prefix (default runs/<name>)."
+    ),
 ]
 Executor = Annotated[
     ExecutorKind | None,
@@ -74,7 +81,7 @@ def choose(executor: ExecutorKind | None, scheduler: str | None) -> ExecutorKind
 
 def execute_or_exit(
     sweep: Sweep,
-    root: Path,
+    root: str | Path,
     executor: ExecutorKind | None,
     workers: int | None,
     scheduler: str | None,
@@ -106,7 +113,7 @@ def execute_or_exit(
 
 def sweep(
     file: SweepFile,
-    out_dir: OutDir = None,
+    out_dir: SweepOut = None,
     executor: Executor = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -115,7 +122,8 @@ def sweep(
 ) -> None:
     """Run a sweep: every scenario and replication, one hive partition per run."""
     plan = load_or_exit(file, max_work)
-    execute_or_exit(plan, out_dir or default_out(plan), executor, workers, scheduler, resume)
+    root = default_out(plan) if out_dir is None else out_dir
+    execute_or_exit(plan, root, executor, workers, scheduler, resume)
 
 
 def sensitivity(
@@ -136,7 +144,9 @@ def sensitivity(
         check_design(plan)
     except InputError as e:
         raise fail(e.lines()) from None
-    root = out_dir or default_out(plan)
+    if out_dir is not None and is_uri(out_dir):
+        raise fail([f"{out_dir}: sensitivity needs a local folder (sweep takes a URI)"])
+    root = default_out(plan) if out_dir is None else Path(out_dir)
     if run:
         execute_or_exit(plan, root, executor, workers, scheduler, resume)
     try:

@@ -21,7 +21,8 @@ from simdemand.cli.common import (
 )
 from simdemand.errors import OutputError
 from simdemand.results.run import Results
-from simdemand.results.writer import check_output, clean_leftovers, write_results
+from simdemand.results.storage import is_uri
+from simdemand.results.writer import check_output, check_remote, clean_leftovers, write_results
 from simdemand.scenario.workload import DEFAULT_MAX_WORK
 from simdemand.simulate import simulate
 
@@ -46,7 +47,10 @@ def validate(
 
 def run(
     path: ScenarioFile,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Results folder.")] = None,
+    out_dir: Annotated[
+        str | None,
+        typer.Option("--out", help="Results folder, or a URI such as s3://bucket/prefix."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Override run.seed.")] = None,
     overrides: Overrides = None,
     force: Annotated[
@@ -57,13 +61,18 @@ def run(
     """Simulate a scenario and write its results folder (default runs/<name>)."""
     sets = [*(overrides or []), *([f"run.seed={seed}"] if seed is not None else [])]
     scenario, _ = load_or_exit(path, sets, max_work)
-    target = out_dir or Path("runs") / scenario.run.name
+    target: str | Path = Path("runs") / scenario.run.name if out_dir is None else out_dir
+    if not is_uri(target):
+        target = Path(target)
     try:  # before simulating: a bad folder is found now, not after the work is done
-        folder = check_output(target, force)
+        if isinstance(target, Path):
+            folder = check_output(target, force)
+            for note in clean_leftovers(folder.parent):
+                err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            check_remote(target, force)
     except (OutputError, FileExistsError) as e:
         raise fail([str(e)]) from None
-    for note in clean_leftovers(folder.parent):
-        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     with progress_bar(f"simulating {scenario.run.name}") as update:
         results = simulate(scenario, progress=update)
     try:
@@ -75,7 +84,7 @@ def run(
     report(results, target)
 
 
-def report(results: Results, target: Path) -> None:
+def report(results: Results, target: str | Path) -> None:
     """Print where the results went and the GPU-hours by regime."""
     ts = results.timeseries
     table = Table(title=f"{results.scenario.run.name} → {target}")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from simdemand.experiments.design import RunSpec
 from simdemand.results.reader import DEMAND_TABLES
+from simdemand.results.storage import Remote, child
 from simdemand.results.writer import write_results
 from simdemand.scenario.identity import scenario_hash
 from simdemand.simulate import simulate
@@ -89,9 +90,13 @@ Outcome = RunRecord | RunFailure
 
 
 def run_one(run: RunSpec, root: str) -> RunRecord:
-    """Simulate one run and write its folder atomically under `root`; return its record."""
-    results = simulate(run.scenario)
-    write_results(results, Path(root) / run.partition, force=True)
+    """Simulate one run and write its folder atomically under `root`; return its record.
+
+    The run's manifest has no summary: it would cost a small run a third of its time in the
+    worker, and `simdemand summary` (or simdemand.analysis over the sweep) computes it from
+    the tables when wanted."""
+    results = simulate(run.scenario, summary=False)
+    write_results(results, child(root, run.partition), force=True)
     return RunRecord(
         scenario_id=run.scenario_id,
         replication=run.replication,
@@ -108,7 +113,7 @@ def failure(run: RunSpec, error: BaseException) -> RunFailure:
     return RunFailure(run, f"{type(error).__name__}: {error}")
 
 
-def run_serial(runs: Iterable[RunSpec], root: Path) -> Iterator[Outcome]:
+def run_serial(runs: Iterable[RunSpec], root: Path | Remote) -> Iterator[Outcome]:
     """Run one after another in this process."""
     for run in runs:
         try:
@@ -135,7 +140,7 @@ def dask_start_method() -> str:
 
 
 def run_pool(
-    pool: ProcessPoolExecutor, workers: int, runs: Iterable[RunSpec], root: Path
+    pool: ProcessPoolExecutor, workers: int, runs: Iterable[RunSpec], root: Path | Remote
 ) -> Iterator[Outcome]:
     """Run on a local process pool, a few runs in flight per worker."""
     pending: dict[Future[RunRecord], RunSpec] = {}
@@ -197,7 +202,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Client]:
         yield client
 
 
-def submit_dask(client: Client, runs: Iterable[RunSpec], root: Path) -> Iterator[Outcome]:
+def submit_dask(client: Client, runs: Iterable[RunSpec], root: Path | Remote) -> Iterator[Outcome]:
     """Submit every run at once, each under its own key; yield outcomes as they end."""
     from distributed import as_completed
 
@@ -218,7 +223,7 @@ def submit_dask(client: Client, runs: Iterable[RunSpec], root: Path) -> Iterator
             client.cancel([f for f in futures if f.key in todo], force=True)  # type: ignore[no-untyped-call]
 
 
-RunAll = Callable[[Iterable[RunSpec], Path], Iterator[Outcome]]
+RunAll = Callable[[Iterable[RunSpec], Path | Remote], Iterator[Outcome]]
 
 
 @contextmanager

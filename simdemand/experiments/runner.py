@@ -15,7 +15,8 @@ from simdemand.experiments.executors import (
     RunRecord,
     start_executor,
 )
-from simdemand.experiments.store import SweepStore
+from simdemand.experiments.store import open_store
+from simdemand.results.storage import Remote
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -27,7 +28,7 @@ Progress = Callable[[int, int], None]
 class SweepReport:
     """How a sweep went: runs planned, found finished, finished now, failed; wall time."""
 
-    root: Path
+    root: Path | Remote
     planned: int
     resumed: int
     done: int = 0
@@ -45,12 +46,13 @@ def run_sweep(
     client: Client | None = None,
     progress: Progress | None = None,
 ) -> SweepReport:
-    """Run every unfinished run of a sweep into `out`; a run is recorded in manifest.jsonl
+    """Run every unfinished run of a sweep into `out` (a folder, or a URI such as
+    s3://bucket/prefix); a run is recorded in manifest.jsonl
     only once its folder is in place. Raises InputError for a bad file, StoreError for a folder
     that cannot be used (exists without `resume`, or holds another sweep)."""
     began = time.perf_counter()
     sweep = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
-    store = SweepStore(Path(out).resolve())
+    store = open_store(out)
     store.pending(sweep, resume)  # refuse a bad folder before starting a pool or cluster
     with start_executor(ExecutorKind(executor), workers, scheduler, client) as run_all:
         todo = store.open(sweep, resume)

@@ -13,6 +13,7 @@ from typing import Any
 from simdemand.errors import OutputError
 from simdemand.experiments.design import RunSpec, Sweep, partition
 from simdemand.results.reader import SWEEP_MANIFEST, DamagedManifest, read_sweep_manifest
+from simdemand.results.storage import Remote, is_uri, remote
 from simdemand.results.writer import (
     LEFTOVER,
     RUN_FILES,
@@ -36,7 +37,7 @@ class StoreError(Exception):
     """A sweep folder that cannot be used as asked (exists, belongs to another sweep, torn)."""
 
 
-def read_manifest(root: Path) -> list[dict[str, Any]]:
+def read_manifest(root: Path | Remote) -> list[dict[str, Any]]:
     """The records of finished runs; a damaged manifest is a StoreError."""
     try:
         return read_sweep_manifest(root)
@@ -100,19 +101,7 @@ class SweepStore:
 
     def check(self, runs: list[RunSpec], finished: dict[Key, dict[str, Any]]) -> None:
         """Refuse a folder whose finished runs this sweep does not plan, or planned otherwise."""
-        planned = {run.key: run for run in runs}
-        for key, record in sorted(finished.items()):
-            run = planned.get(key)
-            if run is None:
-                raise StoreError(
-                    f"{self.root}: holds run {partition(*key)}, which this sweep does not plan; "
-                    "use another --out"
-                )
-            if record["scenario_sha256"] != scenario_hash(run.scenario):
-                raise StoreError(
-                    f"{self.root}: run {partition(*key)} was made from another scenario "
-                    "(the base scenario or the sweep file changed); use another --out"
-                )
+        check_planned(self.root, runs, finished)
 
     def rewrite_manifest(self, records: Iterable[dict[str, Any]]) -> None:
         """Write the manifest again without a torn last line (atomically)."""
@@ -170,6 +159,25 @@ class SweepStore:
             os.fsync(f.fileno())
 
 
+def check_planned(
+    root: Path | Remote, runs: list[RunSpec], finished: dict[Key, dict[str, Any]]
+) -> None:
+    """Refuse a folder whose finished runs this sweep does not plan, or planned otherwise."""
+    planned = {run.key: run for run in runs}
+    for key, record in sorted(finished.items()):
+        run = planned.get(key)
+        if run is None:
+            raise StoreError(
+                f"{root}: holds run {partition(*key)}, which this sweep does not plan; "
+                "use another --out"
+            )
+        if record["scenario_sha256"] != scenario_hash(run.scenario):
+            raise StoreError(
+                f"{root}: run {partition(*key)} was made from another scenario "
+                "(the base scenario or the sweep file changed); use another --out"
+            )
+
+
 def is_run_name(name: str) -> bool:
     """A file a run writes into its partial folder (a table, the manifest, their temps)."""
     return name.removesuffix(".tmp") in RUN_FILES
@@ -191,3 +199,89 @@ def plan(sweep: Sweep) -> dict[str, Any]:
         "scenarios": {p.scenario_id: p.values for p in sweep.points},
         "runs": sweep.size,
     }
+
+
+class RemoteSweepStore:
+    """The folder of one sweep in an object store (s3://bucket/prefix).
+
+    The same layout as a local folder; object stores cannot append, so the driver keeps the
+    manifest's records and writes the whole manifest again after each finished run (each write
+    appears whole). A run folder the manifest does not record is an unfinished run.
+    """
+
+    def __init__(self, root: Remote) -> None:
+        self.root = root
+        self.manifest = root / MANIFEST
+        self.records: list[dict[str, Any]] = []
+
+    def finished(self) -> dict[Key, dict[str, Any]]:
+        """Manifest records by (scenario id, replication)."""
+        return {record_key(r): r for r in read_manifest(self.root)}
+
+    def pending(self, sweep: Sweep, resume: bool) -> list[RunSpec]:
+        """Check that the folder can take `sweep`; return the runs still to do (writes nothing)."""
+        try:
+            files = self.root.files()
+        except OSError as e:
+            raise StoreError(f"{self.root}: unusable location ({e})") from None
+        if files and not resume:
+            raise StoreError(
+                f"{self.root}: exists; pass --resume to continue it or pick another --out"
+            )
+        if files and PLAN not in files:
+            raise StoreError(
+                f"{self.root}: holds files but no sweep ({PLAN}); --resume continues only a sweep "
+                "folder simdemand wrote: pick another --out"
+            )
+        runs = list(sweep.runs())
+        finished = self.finished()
+        check_planned(self.root, runs, finished)
+        return [run for run in runs if run.key not in finished]
+
+    def open(self, sweep: Sweep, resume: bool) -> list[RunSpec]:
+        """Prepare the folder for `sweep`: drop a torn manifest line and unfinished runs, write
+        sweep.json; return the runs still to do."""
+        todo = self.pending(sweep, resume)
+        self.records = list(self.finished().values())
+        if self.records or self.manifest.is_file():
+            self.write_manifest()
+        self.clean(set(self.finished()))
+        (self.root / PLAN).write_json(plan(sweep))
+        return todo
+
+    def write_manifest(self) -> None:
+        """Write the manifest with every record kept."""
+        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in self.records)
+        self.manifest.write_bytes(text.encode("utf-8"))
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Record a finished run; call only once its folder is in place."""
+        self.records.append(record)
+        self.write_manifest()
+
+    def clean(self, keep: set[Key]) -> list[Remote]:
+        """Remove the objects of run folders no manifest line records (only the names a run
+        writes); return what was removed."""
+        removed = []
+        for name in self.root.files():
+            parts = name.split("/")
+            if len(parts) != 3 or parts[2] not in RUN_FILES:
+                continue
+            scenario, replication = SCENARIO_DIR.match(parts[0]), REPLICATION_DIR.match(parts[1])
+            if scenario is None or replication is None:
+                continue
+            if (scenario["id"], int(replication["k"])) not in keep:
+                entry = self.root / name
+                entry.delete()
+                removed.append(entry)
+        return removed
+
+
+def open_store(out: str | Path) -> SweepStore | RemoteSweepStore:
+    """The sweep folder at `out`: a local folder, or a URI such as s3://bucket/prefix."""
+    if is_uri(out):
+        try:
+            return RemoteSweepStore(remote(str(out)))
+        except OSError as e:
+            raise StoreError(str(e)) from None
+    return SweepStore(Path(out).resolve())

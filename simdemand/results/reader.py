@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from simdemand.results.storage import Remote, is_uri, remote
+
 DEMAND_TABLES = ("timeseries", "jobs", "models")
 SUPPLY_TABLES = ("capacity", "fleet", "waits")
 ECONOMY_TABLES = ("market", "investment")
@@ -40,7 +42,7 @@ class Run:
     """The tables and manifest of one run folder; the supply tables are None without a fleet,
     the economy's without an `[economy]` (the investment table without its loop)."""
 
-    folder: Path
+    folder: Path | Remote
     manifest: dict[str, Any]
     timeseries: pd.DataFrame
     jobs: pd.DataFrame
@@ -62,10 +64,18 @@ class Run:
         return self.capacity is not None and self.fleet is not None and self.waits is not None
 
 
-def read_run(folder: str | Path) -> Run:
-    """Read a run folder; a missing folder or file raises FileNotFoundError naming it."""
-    folder = Path(folder)
-    if not folder.is_dir():
+def place(folder: str | Path | Remote) -> Path | Remote:
+    """A local folder as a Path, a URI (s3://bucket/prefix) as a Remote folder."""
+    if isinstance(folder, Remote):
+        return folder
+    return remote(str(folder)) if is_uri(folder) else Path(folder)
+
+
+def read_run(folder: str | Path | Remote) -> Run:
+    """Read a run folder (a path, or a URI such as s3://bucket/prefix); a missing folder or file
+    raises FileNotFoundError naming it."""
+    folder = place(folder)
+    if isinstance(folder, Path) and not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such run folder")
     for name in (*(f"{t}.parquet" for t in DEMAND_TABLES), RUN_MANIFEST):
         if not (folder / name).is_file():
@@ -82,9 +92,9 @@ def read_run(folder: str | Path) -> Run:
     return Run(folder=folder, manifest=read_manifest(folder), **demand, **supply, **economy)
 
 
-def read_manifest(folder: str | Path) -> dict[str, Any]:
+def read_manifest(folder: str | Path | Remote) -> dict[str, Any]:
     """The manifest of a run folder; corrupt JSON raises ValueError naming the file."""
-    path = Path(folder) / RUN_MANIFEST
+    path = place(folder) / RUN_MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -94,15 +104,18 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return data
 
 
-def open_table(folder: str | Path, table: str = "timeseries") -> ds.Dataset:
+def open_table(folder: str | Path | Remote, table: str = "timeseries") -> ds.Dataset:
     """One table of a run folder as an Arrow dataset."""
-    return ds.dataset(Path(folder) / f"{check_table(table)}.parquet", format="parquet")
+    path = place(folder) / f"{check_table(table)}.parquet"
+    if isinstance(path, Remote):
+        return ds.dataset(path.path, format="parquet", filesystem=path.fs)
+    return ds.dataset(path, format="parquet")
 
 
-def read_table(folder: str | Path, table: str = "timeseries") -> pd.DataFrame:
+def read_table(folder: str | Path | Remote, table: str = "timeseries") -> pd.DataFrame:
     """One table of a run folder as a DataFrame; a file that is not Parquet (empty, truncated,
     garbage) or lacks the table's columns raises ValueError naming it, in one line."""
-    path = Path(folder) / f"{check_table(table)}.parquet"
+    path = place(folder) / f"{check_table(table)}.parquet"
     try:
         data = open_table(folder, table).to_table()
     except (pa.ArrowException, OSError, ValueError) as e:
@@ -155,11 +168,11 @@ def same_kind(got: pa.DataType, want: pa.DataType) -> bool:
     return any(kind(want) and kind(got) for kind in kinds) or got == want
 
 
-def read_sweep_manifest(root: str | Path) -> list[dict[str, Any]]:
+def read_sweep_manifest(root: str | Path | Remote) -> list[dict[str, Any]]:
     """The records of a sweep's finished runs, in the order they finished; a torn last line (a
     killed append) is not a record, a damaged earlier one raises DamagedManifest."""
-    path = Path(root) / SWEEP_MANIFEST
-    if not path.exists():
+    path = place(root) / SWEEP_MANIFEST
+    if not path.is_file():
         return []
     lines = path.read_text(encoding="utf-8").split("\n")
     records = []
@@ -177,31 +190,38 @@ def read_sweep_manifest(root: str | Path) -> list[dict[str, Any]]:
     return records
 
 
-def finished_runs(sweep: str | Path) -> list[dict[str, Any]]:
+def finished_runs(sweep: str | Path | Remote) -> list[dict[str, Any]]:
     """The records of a sweep's finished runs, in (scenario, replication) order."""
-    root = Path(sweep)
-    if not (root / SWEEP_MANIFEST).exists():
+    root = place(sweep)
+    if not (root / SWEEP_MANIFEST).is_file():
         raise FileNotFoundError(f"{root}: not a sweep folder (no {SWEEP_MANIFEST})")
     return sorted(read_sweep_manifest(root), key=lambda r: (r["scenario"], r["replication"]))
 
 
-def open_sweep(sweep: str | Path, table: str = "timeseries") -> ds.Dataset:
+def open_sweep(sweep: str | Path | Remote, table: str = "timeseries") -> ds.Dataset:
     """One table of every finished run, with `scenario` and `replication` columns."""
-    root = Path(sweep)
+    root = place(sweep)
     check_table(table)
-    files = [
-        str(
-            root
-            / f"scenario={r['scenario']}"
-            / f"replication={r['replication']}"
-            / f"{table}.parquet"
-        )
+    parts = [
+        f"scenario={r['scenario']}/replication={r['replication']}/{table}.parquet"
         for r in finished_runs(root)
     ]
-    if not files:
+    if not parts:
         raise FileNotFoundError(f"{root}: no finished runs yet")
+    if isinstance(root, Remote):
+        files = [f"{root.path}/{part}" for part in parts]
+        return ds.dataset(
+            files,
+            format="parquet",
+            partitioning=PARTITIONING,
+            partition_base_dir=root.path,
+            filesystem=root.fs,
+        )
     return ds.dataset(
-        files, format="parquet", partitioning=PARTITIONING, partition_base_dir=str(root)
+        [str(root / part) for part in parts],
+        format="parquet",
+        partitioning=PARTITIONING,
+        partition_base_dir=str(root),
     )
 
 

@@ -85,20 +85,40 @@ def microseconds(start: dt.datetime, hours: npt.NDArray[np.float64]) -> npt.NDAr
     return base + np.rint(hours * US_PER_HOUR).astype(np.int64)
 
 
-def text(values: npt.NDArray[np.object_]) -> pa.Array:
+Coded = tuple[npt.NDArray[np.intp], Any]
+
+
+class Labels:
+    """The text columns of some intervals, each factorized once when first asked for: codes,
+    and the labels in alphabetical order."""
+
+    def __init__(self, iv: Intervals) -> None:
+        self.iv = iv
+        self.coded: dict[str, Coded] = {}
+
+    def __call__(self, name: str) -> Coded:
+        """(codes, labels) of column `name`."""
+        if name not in self.coded:
+            self.coded[name] = pd.factorize(getattr(self.iv, name), sort=True)
+        return self.coded[name]
+
+
+def text(coded: Coded) -> pa.Array:
     """A string column built through a dictionary (fast for repetitive labels)."""
-    return decoded(*pd.factorize(values, sort=True))
+    return decoded(*coded)
 
 
 def decoded(codes: npt.NDArray[np.integer[Any]], labels: Any) -> pa.Array:
     """The string column whose row i is labels[codes[i]]."""
     dictionary = pa.array(np.asarray(labels, dtype=object), pa.string())
-    return pa.DictionaryArray.from_arrays(codes, dictionary).cast(pa.string())
+    return pc.take(dictionary, pa.array(codes))
 
 
-def amounts(iv: Intervals, catalog: Catalog, pue: float) -> dict[str, npt.NDArray[np.float64]]:
+def amounts(
+    iv: Intervals, catalog: Catalog, pue: float, labels: Labels | None = None
+) -> dict[str, npt.NDArray[np.float64]]:
     """Amounts of each interval; energy and cost from its hardware's TDP and price."""
-    codes, names = pd.factorize(iv.hardware, sort=True)
+    codes, names = (labels or Labels(iv))("hardware")
     tdp = np.array([catalog[n].tdp_w for n in names], dtype=np.float64)[codes]
     price = np.array([catalog[n].usd_per_gpu_hour for n in names], dtype=np.float64)[codes]
     return {
@@ -112,24 +132,28 @@ def amounts(iv: Intervals, catalog: Catalog, pue: float) -> dict[str, npt.NDArra
     }
 
 
-def nullable_text(values: npt.NDArray[np.object_]) -> pa.Array:
+def nullable_text(coded: Coded) -> pa.Array:
     """A string column where the empty label is null."""
-    column = text(values)
+    column = text(coded)
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
 def jobs_table(
-    iv: Intervals, money: dict[str, npt.NDArray[np.float64]], start: dt.datetime
+    iv: Intervals,
+    money: dict[str, npt.NDArray[np.float64]],
+    start: dt.datetime,
+    labels: Labels | None = None,
 ) -> pa.Table:
     """One row per ledger interval, in the order they were charged."""
+    coded = labels or Labels(iv)
     columns = {
         "job_id": pa.array(np.arange(len(iv), dtype=np.int64)),
-        "regime": text(iv.regime),
-        "agent": text(iv.agent),
-        "activity": text(iv.activity),
-        "model_id": text(iv.model_id),
-        "hardware": text(iv.hardware),
-        "base_id": nullable_text(iv.base_id),
+        "regime": text(coded("regime")),
+        "agent": text(coded("agent")),
+        "activity": text(coded("activity")),
+        "model_id": text(coded("model_id")),
+        "hardware": text(coded("hardware")),
+        "base_id": nullable_text(coded("base_id")),
         "start": timestamps(start, iv.start_h),
         "end": timestamps(start, iv.end_h),
         "gpus": pa.array(iv.gpu_hours / (iv.end_h - iv.start_h)),
@@ -143,6 +167,7 @@ def timeseries_table(
     money: dict[str, npt.NDArray[np.float64]],
     edges: npt.NDArray[np.float64],
     start: dt.datetime,
+    labels: Labels | None = None,
 ) -> pa.Table:
     """Intervals binned on the grid, summed by (time, regime, agent, activity, hardware).
 
@@ -150,13 +175,14 @@ def timeseries_table(
     window by window of time, without a sort: cost linear in the pieces, memory in the window.
     """
     keys = ("regime", "agent", "activity", "hardware")
-    codes, labels = zip(*(pd.factorize(getattr(iv, key), sort=True) for key in keys), strict=True)
-    group, group_codes = label_groups(codes, [len(label) for label in labels])
+    coded = labels or Labels(iv)
+    codes, names = zip(*(coded(key) for key in keys), strict=True)
+    group, group_codes = label_groups(codes, [len(name) for name in names])
     n_groups = len(group_codes[0])
     cells = cell_sums(iv.start_h, iv.end_h, edges, group, n_groups, [*money.values()])
     columns = {"time": pa.array(microseconds(start, edges)[cells.bins], type=TIME)}
-    for key, label, code in zip(keys, labels, group_codes, strict=True):
-        columns[key] = decoded(code[cells.groups], label)
+    for key, name, code in zip(keys, names, group_codes, strict=True):
+        columns[key] = decoded(code[cells.groups], name)
     columns.update(zip(money, map(pa.array, cells.sums), strict=True))
     return pa.Table.from_pydict(columns, schema=TIMESERIES)
 

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from simdemand.errors import OutputError, shorten
 from simdemand.results.reader import RUN_MANIFEST, TABLES
 from simdemand.results.run import Results
+from simdemand.results.storage import Remote, is_uri, remote
 from simdemand.scenario.identity import scenario_hash
 from simdemand.version import __version__
 
@@ -52,9 +53,20 @@ MANIFEST_KEYS = ("simdemand_version", "name", "scenario", "scenario_sha256", "se
 LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)$")
 
 
-def write_results(results: Results, out: str | Path, force: bool = False) -> Path:
-    """Write the run into folder `out`; refuse an existing folder unless `force`, and with
-    `force` refuse one simdemand did not write. Raises OutputError (or FileExistsError)."""
+@overload
+def write_results(results: Results, out: Path, force: bool = False) -> Path: ...
+
+
+@overload
+def write_results(results: Results, out: str, force: bool = False) -> Path | Remote: ...
+
+
+def write_results(results: Results, out: str | Path, force: bool = False) -> Path | Remote:
+    """Write the run into folder `out` (a path, or a URI such as s3://bucket/prefix); refuse an
+    existing folder unless `force`, and with `force` refuse one simdemand did not write. Raises
+    OutputError (or FileExistsError)."""
+    if is_uri(out):
+        return write_remote(results, check_remote(str(out), force))
     out = check_output(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers(out.parent)
@@ -70,6 +82,43 @@ def write_results(results: Results, out: str | Path, force: bool = False) -> Pat
         replace_dir(partial, out)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+    return out
+
+
+def write_remote(results: Results, out: Remote) -> Remote:
+    """Write the run into a folder of an object store: its manifest last (a run is complete if
+    and only if its manifest exists), after removing the old run's manifest and tables."""
+    (out / RUN_MANIFEST).delete()
+    tables = results.tables()
+    for name in sorted(RUN_FILES - {RUN_MANIFEST} - {f"{t}.parquet" for t in tables}):
+        (out / name).delete()  # a table of the run replaced that this run does not write
+    meta = results.provenance()
+    for name, table in tables.items():
+        write_parquet(table, out / f"{name}.parquet", meta)
+    (out / RUN_MANIFEST).write_json(manifest(results))
+    return out
+
+
+def check_remote(uri: str, force: bool = False) -> Remote:
+    """The folder at `uri` if a run can be written there: no run yet, or (with `force`) a run
+    simdemand wrote; OutputError with a one-line reason, FileExistsError without `force`."""
+    try:
+        out = remote(uri)
+        existing = (out / RUN_MANIFEST).is_file()
+    except OSError as e:
+        raise OutputError(f"{uri}: unusable location ({shorten(str(e), 200)})") from None
+    if existing and not force:
+        raise FileExistsError(f"{uri}: holds a run; pass --force to replace it")
+    if existing:
+        try:
+            data = json.loads((out / RUN_MANIFEST).read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            data = None
+        if not isinstance(data, dict) or not all(key in data for key in MANIFEST_KEYS):
+            raise OutputError(
+                f"{uri}: not replaced: its {RUN_MANIFEST} is not simdemand's; --force replaces "
+                "only a run simdemand wrote"
+            )
     return out
 
 
@@ -228,14 +277,19 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def write_parquet(table: pa.Table, path: Path, metadata: dict[str, str]) -> None:
-    """Write a table with provenance in its schema metadata, via a temporary name."""
+def write_parquet(table: pa.Table, path: Path | Remote, metadata: dict[str, str]) -> None:
+    """Write a table with provenance in its schema metadata, via a temporary name (an object
+    store's object appears whole when written)."""
     merged = {
         **(table.schema.metadata or {}),
         **{k.encode(): v.encode() for k, v in metadata.items()},
     }
+    table = table.replace_schema_metadata(merged)
+    if isinstance(path, Remote):
+        pq.write_table(table, path.path, compression="zstd", filesystem=path.fs)
+        return
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table.replace_schema_metadata(merged), tmp, compression="zstd")
+    pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
 
 
@@ -266,7 +320,8 @@ def replace_dir(new: Path, out: Path) -> None:
 
 
 def manifest(results: Results) -> dict[str, Any]:
-    """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time."""
+    """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time, and the
+    summary when it was computed."""
     scenario = results.scenario
 
     return {
@@ -282,5 +337,5 @@ def manifest(results: Results) -> dict[str, Any]:
         },
         "counts": {name: table.num_rows for name, table in results.tables().items()},
         "wall_time_s": round(results.wall_time_s, 3),
-        "summary": results.summary or {},
+        **({} if results.summary is None else {"summary": results.summary}),
     }

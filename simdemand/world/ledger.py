@@ -200,6 +200,21 @@ class Ledger:
         columns.update({n: labels(self.chunks, n, sizes) for n in TEXT})
         return Intervals(**columns)
 
+    def take(self, lo_h: float = -np.inf, hi_h: float = np.inf) -> Intervals:
+        """Return every interval that overlaps [lo_h, hi_h), in order, and let go of the chunks
+        (for a run that has ended: the ledger is empty afterwards). Rows are dropped chunk by
+        chunk, before a label column is built for all of them."""
+        self.flush()
+        for chunk in self.chunks:
+            keep = (np.asarray(chunk["end_h"]) > lo_h) & (np.asarray(chunk["start_h"]) < hi_h)
+            if not keep.all():
+                for name, column in chunk.items():
+                    if isinstance(column, np.ndarray):
+                        chunk[name] = column[keep]
+        out = self.intervals()
+        self.chunks = []
+        return out
+
     def __len__(self) -> int:
         """Number of intervals appended."""
         return len(self.rows) + sum(len(c["start_h"]) for c in self.chunks)
@@ -246,12 +261,21 @@ def check(regime: str, start_h: FloatArray, end_h: FloatArray, amounts: FloatArr
 
 
 def clip(iv: Intervals, lo_h: float, hi_h: float) -> Intervals:
-    """Keep the parts of intervals inside [lo_h, hi_h), scaling amounts by the share kept."""
+    """Keep the parts of intervals inside [lo_h, hi_h), scaling amounts by the share kept.
+
+    Only the intervals that cross an end are cut and scaled (the others are kept as they are,
+    as scaling by a share of exactly 1 would keep them); the columns are copied only if some
+    interval lies wholly outside.
+    """
     start = np.maximum(iv.start_h, lo_h)
     end = np.minimum(iv.end_h, hi_h)
+    cut = np.flatnonzero((start != iv.start_h) | (end != iv.end_h))
+    share = (end[cut] - start[cut]) / (iv.end_h[cut] - iv.start_h[cut])
+    numbers = {n: getattr(iv, n).copy() for n in AMOUNTS}
+    for column in numbers.values():
+        column[cut] *= share
+    clipped = replace(iv, start_h=start, end_h=end, **numbers)
     keep = end > start
-    share = (end - start)[keep] / (iv.end_h - iv.start_h)[keep]
-    kept = {f.name: getattr(iv, f.name)[keep] for f in fields(iv)}
-    kept.update(start_h=start[keep], end_h=end[keep])
-    kept.update({n: kept[n] * share for n in AMOUNTS})
-    return replace(iv, **kept)
+    if keep.all():
+        return clipped
+    return replace(clipped, **{f.name: getattr(clipped, f.name)[keep] for f in fields(iv)})
