@@ -132,15 +132,19 @@ COLUMNS: dict[str, str] = {
     "waits.wait_hours": "started − requested",
     "market.cohort": "the user cohort (`[users.COHORT]`)",
     "market.class": "the query class",
-    "market.tier": "the serving tier: `frontier`, `efficient`, or empty for a cohort's single tier",
+    "market.tier": "the serving tier: `frontier`, `efficient`, or empty for a cohort's single "
+    "tier and for image and video requests",
     "market.usd_per_million_input_tokens": "price of input tokens: the tier's serving cost of "
     "them × its markup (revenue / tokens over the bin)",
     "market.usd_per_million_output_tokens": "price of output tokens, likewise",
+    "market.usd_per_request": "price of an image or video request: its serving cost × the "
+    "markup (0 for token classes)",
     "market.queries": "queries sold",
     "market.input_tokens": "tokens through prefill, cached included (agentic re-reads count)",
     "market.output_tokens": "tokens decoded",
     "market.cost_usd": "serving GPU-hours at the catalog's rental price",
-    "market.revenue_usd": "price × tokens, input and output",
+    "market.revenue_usd": "price × tokens, input and output (price × requests for images and "
+    "videos)",
     "investment.time": "the decision, at the end of a whole quarter of the run",
     "investment.sold_usd": "token revenue the market recorded in the quarter before (what the "
     "cohorts bought, served or not)",
