@@ -23,9 +23,9 @@ from simdemand.units import SECONDS_PER_HOUR, TEST_TIME
 
 TOKENS_PER_MILLION = 1e6
 FINAL_RUN = "final-run"
-# The available measure's models: base models released by this day of the year (mid-year, as
-# the year's cost is a mean over the year).
-AVAILABLE_BY = (7, 1)
+# The available measure looks at each year's middle: base models released by 1 July, costed
+# as July's service (its hardware, software and prices).
+MID_YEAR_MONTH = 7
 
 
 def years_of(frame: pd.DataFrame) -> pd.Series:
@@ -86,19 +86,22 @@ def reference_gpu_s_per_token(params: float, active_params: float, hardware: Har
 def available_capability(
     frame: pd.DataFrame, models: pd.DataFrame, loss: float, catalog: Catalog
 ) -> pd.DataFrame:
-    """Per year: the cheapest base model released by mid-year with predicted loss <= `loss`,
-    and its USD per million tokens. Cost = the year's most-served released model's USD per
-    million tokens on the year's main serving hardware (most GPU-hours) x the ratio of their
-    reference-query GPU-seconds on it, so hardware, software, production mode, prices and the
-    query mix are the year's as served, and only the model differs."""
+    """Per year: the cheapest base model released by 1 July with predicted loss <= `loss`, and
+    its USD per million tokens in July (the whole year if July has no service). Cost = the
+    most-served released model's USD per million tokens on the main serving hardware (most
+    GPU-hours) x the ratio of their reference-query GPU-seconds on it, so hardware, software,
+    production mode, prices and the query mix are July's as served; only the model differs."""
     bases = models[models["parent_id"].isna() & (models["predicted_loss"] <= loss)]
     released = pd.to_datetime(bases["released"], utc=True)
     params = dict(zip(models["model_id"], models["params"], strict=True))
     active = dict(zip(models["model_id"], models["active_params"], strict=True))
     rows = []
     for year, served_year in frame.dropna(subset=["active_params"]).groupby("year"):
-        mid = pd.Timestamp(dt.date(int(str(year)), *AVAILABLE_BY), tz="UTC")
+        mid = pd.Timestamp(dt.date(int(str(year)), MID_YEAR_MONTH, 1), tz="UTC")
         candidates = bases[released <= mid]
+        month = pd.to_datetime(served_year["start"], utc=True).dt.month == MID_YEAR_MONTH
+        if month.any():
+            served_year = served_year[month]
         main = largest(served_year.groupby("hardware")["gpu_hours"].sum())
         if candidates.empty or main not in catalog:
             continue
@@ -164,7 +167,7 @@ def by_year(
     usd_per_m_tokens_fixed and fixed_capability_model: the same for the cheapest served model
     at least as good as the best base model released by `start`;
     usd_per_m_tokens_available and available_model: the same for the cheapest base model
-    released by mid-year at least as good, served or not (:func:`available_capability`, on
+    released by 1 July at least as good, served or not (:func:`available_capability`, on
     `catalog`, by default the bundled one); gpu_s_per_query (language queries);
     served_active_params: token-weighted mean active parameters of the served models (released
     ones only); serving_hardware: the mix of serving GPU-hours (generation included);
