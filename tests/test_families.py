@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -46,6 +47,11 @@ max_active_params = 1e11
 [users.enterprise.serving]
 max_active_params = 1e11
 """
+
+
+def records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Rows of a jobs or models frame by model id (the last row of an id wins)."""
+    return {str(r["model_id"]): {str(k): v for k, v in r.items()} for r in frame.to_dict("records")}
 
 
 def extended(tmp_path: Path, base: Path, body: str) -> Path:
@@ -153,21 +159,24 @@ def test_members_train_beside_the_flagship_and_release_with_it(
     assert len(flagships) > 3
     assert set(members["model_id"].str.extract(r"-([\d.]+[BT])$")[0]) == {"1B", "8B"}
     assert len(members) == 2 * len(flagships)
-    runs = jobs[jobs["activity"] == "final-run"].set_index("model_id")
-    for row in members.itertuples():
-        lead_id = row.model_id.rsplit("-", 1)[0]
-        lead = flagships.set_index("model_id").loc[lead_id]
-        assert row.released == lead["released"]
-        assert row.tokens == pytest.approx(lead["tokens"], rel=1e-12)
-        assert row.params == row.active_params
-        assert row.training_flop == pytest.approx(6 * row.active_params * row.tokens, rel=1e-12)
-        if row.model_id not in runs.index:  # trained before the start (the warm-up)
-            assert lead_id not in runs.index
+    runs = records(jobs[jobs["activity"] == "final-run"])
+    leads = records(flagships)
+    for member_id, row in records(members).items():
+        lead_id = member_id.rsplit("-", 1)[0]
+        lead = leads[lead_id]
+        assert row["released"] == lead["released"]
+        assert row["tokens"] == pytest.approx(lead["tokens"], rel=1e-12)
+        assert row["params"] == row["active_params"]
+        flop = 6 * row["active_params"] * row["tokens"]
+        assert row["training_flop"] == pytest.approx(flop, rel=1e-12)
+        if member_id not in runs:  # trained before the start (the warm-up)
+            assert lead_id not in runs
             continue
-        assert runs.loc[row.model_id, "start"] == runs.loc[lead_id, "start"]
-        assert runs.loc[row.model_id, "hardware"] == runs.loc[lead_id, "hardware"]
-        assert runs.loc[row.model_id, "regime"] == "pretraining"
-        assert runs.loc[row.model_id, "gpus"] <= runs.loc[lead_id, "gpus"]
+        run, lead_run = runs[member_id], runs[lead_id]
+        assert run["start"] == lead_run["start"]
+        assert run["hardware"] == lead_run["hardware"]
+        assert run["regime"] == "pretraining"
+        assert run["gpus"] <= lead_run["gpus"]
     post = jobs[(jobs["regime"] == "post-training") & jobs["model_id"].str.contains(MEMBER)]
     assert set(post["activity"]) == {"rl-rollouts", "rl-updates", "sft", "synthetic-data"}
     assert not models["model_id"].str.endswith("-3T").any()
@@ -178,19 +187,18 @@ def test_members_loss_by_hand(family_run: tuple[pd.DataFrame, pd.DataFrame]) -> 
     its start (Ho et al. 2024, 8-month halving from 2025-01-01); members score worse than
     their flagship, better with size."""
     jobs, models = family_run
-    runs = jobs[jobs["activity"] == "final-run"].set_index("model_id")
-    members = models[models["model_id"].str.contains(MEMBER)]
+    runs = records(jobs[jobs["activity"] == "final-run"])
+    members = records(models[models["model_id"].str.contains(MEMBER)])
     ref = pd.Timestamp("2025-01-01", tz="UTC")
-    members = members[members["model_id"].isin(runs.index)]
-    assert len(members) > 4
-    for row in members.itertuples():
-        start = pd.Timestamp(runs.loc[row.model_id, "start"])
-        years = (start - ref).total_seconds() / 3600 / YEAR_H
+    trained = [(runs[i]["start"], row) for i, row in members.items() if i in runs]
+    assert len(trained) > 4
+    for start, row in trained:
+        years = (pd.Timestamp(start) - ref).total_seconds() / 3600 / YEAR_H
         multiplier = training.algorithmic_multiplier(years, 8.0)
-        expected = training.effective_loss(row.active_params, row.tokens, multiplier)
-        assert row.predicted_loss == pytest.approx(expected, rel=1e-9)
-    loss = models.set_index("model_id")["predicted_loss"]
-    for model_id in members["model_id"][members["model_id"].str.endswith("-8B")]:
+        expected = training.effective_loss(row["active_params"], row["tokens"], multiplier)
+        assert row["predicted_loss"] == pytest.approx(expected, rel=1e-9)
+    loss = {i: row["predicted_loss"] for i, row in records(models).items()}
+    for model_id in (i for i in members if i.endswith("-8B")):
         lead_id = model_id.rsplit("-", 1)[0]
         assert loss[lead_id] < loss[model_id] < loss[f"{lead_id}-1B"]
 
@@ -212,15 +220,15 @@ def test_members_wait_for_their_own_fleet_grant(tmp_path: Path) -> None:
     body = "[labs.closed.family]\nactive_params = [8e9, 7e10]\n"
     results = simulate(load_scenario(extended(tmp_path, FLEET, body)))
     jobs, models = results.jobs.to_pandas(), results.models.to_pandas()
-    runs = jobs[jobs["activity"] == "final-run"].set_index("model_id")
-    members = models[models["model_id"].str.contains(MEMBER)]
-    members = members[members["model_id"].isin(runs.index)]
+    runs = records(jobs[jobs["activity"] == "final-run"])
+    released = {i: row["released"] for i, row in records(models).items()}
+    members = [i for i in records(models[models["model_id"].str.contains(MEMBER)]) if i in runs]
     assert len(members) > 0
-    for row in members.itertuples():
-        lead_id = row.model_id.rsplit("-", 1)[0]
-        assert runs.loc[row.model_id, "start"] >= runs.loc[lead_id, "start"]
-        assert runs.loc[row.model_id, "hardware"] == "H100-SXM"
-        assert row.released >= models.set_index("model_id").loc[lead_id, "released"]
+    for member_id in members:
+        lead_id = member_id.rsplit("-", 1)[0]
+        assert runs[member_id]["start"] >= runs[lead_id]["start"]
+        assert runs[member_id]["hardware"] == "H100-SXM"
+        assert released[member_id] >= released[lead_id]
 
 
 # --- The cost of a fixed capability on the cheapest available model ---------------------------

@@ -55,15 +55,14 @@ def cost_panel(ax: Axes, served: pd.DataFrame, by_class: pd.DataFrame) -> None:
         color=TOTAL_COLOR,
         label="fixed capability, served",
     )
-    if "usd_per_m_tokens_available" in served:
-        ax.plot(
-            served["year"],
-            served["usd_per_m_tokens_available"],
-            ls=":",
-            marker="D",
-            color=TOTAL_COLOR,
-            label="fixed capability, available",
-        )
+    ax.plot(
+        served["year"],
+        served["usd_per_m_tokens_available"],
+        ls=":",
+        marker="D",
+        color=TOTAL_COLOR,
+        label="fixed capability, available",
+    )
     style_axes(ax, TITLES[0], "USD per million tokens", "year", y_style="usd", log_y=True)
 
 
