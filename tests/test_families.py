@@ -205,8 +205,8 @@ def test_members_loss_by_hand(family_run: tuple[pd.DataFrame, pd.DataFrame]) -> 
 
 def test_a_family_with_no_member_smaller_leaves_the_run_unchanged(tmp_path: Path) -> None:
     """Off by default: a family whose only member is larger than every flagship trains nothing,
-    and every table equals the run without the table (the baseline's bytes were compared the
-    same way; only the scenario hash in the files' metadata differs)."""
+    and every table equals the run without the table (the baseline's tables written before and
+    after the family code are byte-identical; only the scenario hash in the metadata differs)."""
     plain = simulate(load_scenario(TINY))
     path = extended(tmp_path, TINY, "[labs.big.family]\nactive_params = [1e13]\n")
     none = simulate(load_scenario(path))
