@@ -122,9 +122,11 @@ def test_size_labels() -> None:
     ]
 
 
-def test_members_must_increase() -> None:
+def test_members_must_increase_and_have_distinct_names() -> None:
     with pytest.raises(ValueError, match="active_params must increase strictly"):
         LabFamily(active_params=[8e9, 8e9])
+    with pytest.raises(ValueError, match="first three digits"):
+        LabFamily(active_params=[8e9, 8.001e9])
 
 
 def test_bad_family_in_a_file_names_the_field(tmp_path: Path) -> None:

@@ -169,7 +169,12 @@ class LabFamily(Strict):
     @field_validator("active_params")
     @classmethod
     def _increasing(cls, sizes: list[float]) -> list[float]:
-        """Members listed from the smallest, each size once."""
+        """Members listed from the smallest, each size once to three digits (their names)."""
         if any(a >= b for a, b in pairwise(sizes)):
             raise ValueError(f"active_params must increase strictly, got {sizes}")
+        if len({f"{size:.3g}" for size in sizes}) < len(sizes):
+            raise ValueError(
+                f"active_params must differ in their first three digits (members are named by "
+                f"size), got {sizes}"
+            )
         return sizes
