@@ -297,15 +297,16 @@ def test_kind_names_match_figures() -> None:
 
 
 def test_technology_figure_by_year() -> None:
-    """Cost per million tokens by class, all and at fixed capability (log, USD); GPU-seconds per
-    query (log); hardware shares stacked to 100% per year; the largest run's FLOP (log) with its
-    GPUs on a second axis."""
+    """Cost per million tokens by class, all and at fixed capability, served and available (log,
+    USD); GPU-seconds per query (log); hardware shares stacked to 100% per year; the largest
+    run's FLOP (log) with its GPUs on a second axis."""
     years = [2025, 2026, 2027]
     table = pd.DataFrame(
         {
             "year": years,
             "usd_per_m_tokens": [0.2, 0.1, 0.05],
             "usd_per_m_tokens_fixed": [0.3, 0.1, 0.03],
+            "usd_per_m_tokens_available": [0.5, 0.1, 0.02],
             "gpu_s_per_query": [2.0, 1.0, 0.5],
             "largest_run_flop": [1e27, 4e27, 1.6e28],
             "largest_run_gpus": [1e5, 2e5, 4e5],
@@ -320,8 +321,10 @@ def test_technology_figure_by_year() -> None:
     fig = plots.technology_figure(table, by_class, shares)
     cost, seconds, mix, runs, gpus = fig.axes
     assert cost.get_yscale() == "log"
-    assert labels(cost) == ["chat", "reasoning", "all", "fixed capability"]
-    assert list(np.asarray(cost.get_lines()[-1].get_ydata())) == [0.3, 0.1, 0.03]
+    fixed = ["fixed capability, served", "fixed capability, available"]
+    assert labels(cost) == ["chat", "reasoning", "all", *fixed]
+    assert list(np.asarray(cost.get_lines()[-2].get_ydata())) == [0.3, 0.1, 0.03]
+    assert list(np.asarray(cost.get_lines()[-1].get_ydata())) == [0.5, 0.1, 0.02]
     assert seconds.get_yscale() == "log"
     tops: dict[int, float] = {}
     for bar in mix.patches:

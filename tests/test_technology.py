@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -324,6 +325,7 @@ def test_technology_table_by_hand() -> None:
             "model_id": ["m1", "m2", "m9"],
             "parent_id": [None, None, None],
             "released": pd.to_datetime(["2024-12-01", "2025-12-01", "2024-06-01"], utc=True),
+            "params": [4e10, 1e10, 1e11],
             "active_params": [4e10, 1e10, 1e11],
             "predicted_loss": [2.0, 1.9, 2.1],
         }
@@ -364,6 +366,7 @@ def test_generation_rows_stay_out_of_token_measures() -> None:
             "model_id": ["m1"],
             "parent_id": [None],
             "released": pd.to_datetime(["2024-12-01"], utc=True),
+            "params": [4e10],
             "active_params": [4e10],
             "predicted_loss": [2.0],
         }
@@ -393,4 +396,8 @@ def test_summary_has_the_technology_table(tmp_path: Path, runner: CliRunner) -> 
     result = runner.invoke(app, ["summary", str(out)])
     assert result.exit_code == 0, result.output
     assert "Technology by year" in result.stdout
-    assert "usd_per_m_tokens" in result.stdout
+    result = runner.invoke(app, ["summary", str(out), "--json"])
+    (first, *_) = json.loads(result.stdout)["technology"]
+    assert first["year"] == 2025
+    assert first["usd_per_m_tokens"] > 0
+    assert "usd_per_m_tokens_available" in first

@@ -1,21 +1,31 @@
 """Technology progress over a run, by calendar year: what a token costs, what serves it, and
 the largest pretraining run.
 
-Pure pandas over `jobs` and `models` as read from a results folder. "Fixed capability" is the
-best base model released by the run's start (lowest predicted loss): each year, the cheapest
-served model at least as good as it (predicted loss no higher), priced as served that year.
-Token measures read the language classes only: image and video classes charge requests with
-0 tokens and have their own table (:func:`generation_by_class`).
+Pandas over `jobs` and `models` as read from a results folder. "Fixed capability" is the
+best base model released by the run's start (lowest predicted loss). Two measures of its cost
+each year: *served*, the cheapest served model at least as good as it (predicted loss no
+higher), priced as served that year; *available*, the cheapest released base model at least as
+good (served or not), priced by the serving roofline relative to the year's most-served model —
+the measure of published price-of-a-fixed-capability studies, which take the cheapest model on
+offer. Token measures read the language classes only: image and video classes charge requests
+with 0 tokens and have their own table (:func:`generation_by_class`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
+from simdemand.catalog import Catalog, Hardware, load_catalog
+from simdemand.physics import serving
 from simdemand.units import SECONDS_PER_HOUR, TEST_TIME
 
 TOKENS_PER_MILLION = 1e6
 FINAL_RUN = "final-run"
+# The available measure looks at each year's middle: base models released by 1 July, costed
+# as July's service (its hardware, software and prices).
+MID_YEAR_MONTH = 7
 
 
 def years_of(frame: pd.DataFrame) -> pd.Series:
@@ -54,6 +64,71 @@ def fixed_capability(frame: pd.DataFrame, loss: float) -> pd.DataFrame:
     )[["year", "usd_per_m_tokens_fixed", "fixed_capability_model"]]
 
 
+def reference_gpu_s_per_token(params: float, active_params: float, hardware: Hardware) -> float:
+    """GPU-seconds per token of the reference query (the `cheapest` policy's ranking query:
+    1,500 input and 500 output tokens) on `hardware` at the serving defaults (FP4 where the
+    hardware has it, the 50 ms latency target)."""
+    precision = hardware.supported("fp4")
+    context = serving.RANKING_INPUT_TOKENS + serving.RANKING_OUTPUT_TOKENS / 2.0
+    point = serving.serving_point(
+        params,
+        active_params,
+        hardware,
+        precision,
+        serving.default_kv_bytes_per_token(active_params, precision),
+        context,
+    )
+    seconds = serving.query_gpu_seconds(
+        point, serving.RANKING_INPUT_TOKENS, serving.RANKING_OUTPUT_TOKENS
+    )
+    return seconds / (serving.RANKING_INPUT_TOKENS + serving.RANKING_OUTPUT_TOKENS)
+
+
+def available_capability(
+    frame: pd.DataFrame, models: pd.DataFrame, loss: float, catalog: Catalog
+) -> pd.DataFrame:
+    """Per year: the cheapest base model released by 1 July with predicted loss <= `loss`, and
+    its USD per million tokens in July (the whole year if July has no service). Cost = the
+    most-served released model's USD per million tokens on the main serving hardware (most
+    GPU-hours) x the ratio of their reference-query GPU-seconds on it, so hardware, software,
+    production mode, prices and the query mix are July's as served; only the model differs."""
+    bases = models[models["parent_id"].isna() & (models["predicted_loss"] <= loss)]
+    released = pd.to_datetime(bases["released"], utc=True)
+    params = dict(zip(models["model_id"], models["params"], strict=True))
+    active = dict(zip(models["model_id"], models["active_params"], strict=True))
+    rows = []
+    for year, served_year in frame.dropna(subset=["active_params"]).groupby("year"):
+        mid = pd.Timestamp(dt.date(int(str(year)), MID_YEAR_MONTH, 1), tz="UTC")
+        candidates = bases[released <= mid]
+        month = pd.to_datetime(served_year["start"], utc=True).dt.month == MID_YEAR_MONTH
+        if month.any():
+            served_year = served_year[month]
+        main = largest(served_year.groupby("hardware")["gpu_hours"].sum())
+        if candidates.empty or main not in catalog:
+            continue
+        hardware = catalog[main]
+        on_main = served_year[served_year["hardware"] == main]
+        tokens = on_main.groupby("model_id")["tokens"].sum()
+        anchor = largest(tokens)
+        cost = float(on_main.loc[on_main["model_id"] == anchor, "cost_usd"].sum())
+        anchor_usd = cost / float(tokens[anchor])
+        anchor_s = reference_gpu_s_per_token(params[anchor], active[anchor], hardware)
+        seconds = [
+            reference_gpu_s_per_token(float(p), float(a), hardware)
+            for p, a in zip(candidates["params"], candidates["active_params"], strict=True)
+        ]
+        best = min(range(len(seconds)), key=lambda i: (seconds[i], i))
+        usd = anchor_usd * seconds[best] / anchor_s * TOKENS_PER_MILLION
+        rows.append((year, usd, str(candidates["model_id"].iloc[best])))
+    columns = ["year", "usd_per_m_tokens_available", "available_model"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def largest(values: pd.Series) -> str:
+    """The label of the largest value (the first label among equals)."""
+    return str(values.sort_values(ascending=False, kind="stable").index[0])
+
+
 def largest_runs(jobs: pd.DataFrame) -> pd.DataFrame:
     """Per year of start: the largest final pretraining run's FLOP, GPUs and hardware."""
     runs = jobs[jobs["activity"] == FINAL_RUN]
@@ -81,13 +156,20 @@ def hardware_mix(frame: pd.DataFrame) -> pd.Series:
     return shares.groupby(level="year").apply(label).rename("serving_hardware")
 
 
-def by_year(jobs: pd.DataFrame, models: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+def by_year(
+    jobs: pd.DataFrame,
+    models: pd.DataFrame,
+    start: pd.Timestamp,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
     """Technology by calendar year.
 
     usd_per_m_tokens: test-time cost per million tokens processed (input + output);
     usd_per_m_tokens_fixed and fixed_capability_model: the same for the cheapest served model
-    at least as good as the best base model released by `start`; gpu_s_per_query (language
-    queries);
+    at least as good as the best base model released by `start`;
+    usd_per_m_tokens_available and available_model: the same for the cheapest base model
+    released by 1 July at least as good, served or not (:func:`available_capability`, on
+    `catalog`, by default the bundled one); gpu_s_per_query (language queries);
     served_active_params: token-weighted mean active parameters of the served models (released
     ones only); serving_hardware: the mix of serving GPU-hours (generation included);
     largest_run_flop,
@@ -103,8 +185,11 @@ def by_year(jobs: pd.DataFrame, models: pd.DataFrame, start: pd.Timestamp) -> pd
     weighted = (known["active_params"] * known["tokens"]).groupby(known["year"]).sum()
     table["served_active_params"] = weighted / known.groupby("year")["tokens"].sum()
     table = table.join(hardware_mix(everything)).reset_index()
-    fixed = fixed_capability(frame, reference_loss(models, start))
+    loss = reference_loss(models, start)
+    fixed = fixed_capability(frame, loss)
     table = table.merge(fixed, on="year", how="left")
+    available = available_capability(frame, models, loss, catalog or load_catalog())
+    table = table.merge(available, on="year", how="left")
     return table.merge(largest_runs(jobs), on="year", how="outer").sort_values("year")
 
 

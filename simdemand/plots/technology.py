@@ -41,7 +41,8 @@ def technology_figure(table: pd.DataFrame, by_class: pd.DataFrame, shares: pd.Se
 
 
 def cost_panel(ax: Axes, served: pd.DataFrame, by_class: pd.DataFrame) -> None:
-    """USD per million tokens: each class, all classes, and at fixed capability."""
+    """USD per million tokens: each class, all classes, and at fixed capability (the cheapest
+    served model, and the cheapest available one)."""
     classes = [c for c in by_class.columns if c != "year"]
     for name, color in zip(classes, OTHER_COLORS, strict=False):
         ax.plot(by_class["year"], by_class[name], marker=".", color=color, lw=1, label=name)
@@ -52,7 +53,15 @@ def cost_panel(ax: Axes, served: pd.DataFrame, by_class: pd.DataFrame) -> None:
         ls="--",
         marker="s",
         color=TOTAL_COLOR,
-        label="fixed capability",
+        label="fixed capability, served",
+    )
+    ax.plot(
+        served["year"],
+        served["usd_per_m_tokens_available"],
+        ls=":",
+        marker="D",
+        color=TOTAL_COLOR,
+        label="fixed capability, available",
     )
     style_axes(ax, TITLES[0], "USD per million tokens", "year", y_style="usd", log_y=True)
 

@@ -1,4 +1,5 @@
-"""Optional sub-tables of a lab archetype: its own post-training, its research, its campus.
+"""Optional sub-tables of a lab archetype: its own post-training, its research, its campus,
+its family of smaller models.
 
 Each is off when its table is absent (a lab then works exactly as without it); inside a table
 every field has a cited default.
@@ -6,12 +7,13 @@ every field has a cited default.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from simdemand.physics import lab_work
-from simdemand.scenario.base import Date, Growth, Strict, about
+from simdemand.scenario.base import Date, Fraction, Growth, Strict, about
 
 # Shares and fractions of a final run: up to 10x (RL at ten times the pretraining GPU-time is
 # beyond any published lab; the cited cap is 1).
@@ -123,3 +125,56 @@ class Campus(Strict):
             "scenario choice; Microsoft Fairwater links sites by an AI WAN (Sep-Nov 2025)",
         ),
     ] = 1
+
+
+# A family member's active parameters: 1e7 (below the smallest released LLMs) to 1e13.
+MemberParams = Annotated[float, Field(ge=1e7, le=1e13)]
+
+
+class LabFamily(Strict):
+    """Smaller models a lab trains beside each flagship on the flagship's data and releases
+    with it (a size ladder: Llama 3 8B/70B/405B, Qwen3 0.6B-235B, Gemma 3 1B-27B)."""
+
+    active_params: Annotated[
+        list[MemberParams],
+        Field(min_length=1, max_length=20),
+        about(
+            "Active parameters of each member; a member not smaller than a run's flagship is "
+            "not trained beside it.",
+            "parameters",
+            "Llama 3: 8B, 70B beside 405B (Meta, arXiv:2407.21783, Jul 2024); Qwen3 dense "
+            "0.6B-32B and 3B-active MoE beside 22B-active (arXiv:2505.09388, May 2025); Gemma 3 "
+            "1B-27B (Google, arXiv:2503.19786, Mar 2025)",
+        ),
+    ]
+    active_fraction: Annotated[
+        Fraction,
+        about(
+            "Active over total parameters of the members (MoE); 1 is dense.",
+            "fraction",
+            "Llama 3, Gemma 3 and Qwen3's 0.6B-32B members are dense; Qwen3-30B-A3B is 0.1",
+        ),
+    ] = 1.0
+    max_tokens_per_param: Annotated[
+        Annotated[float, Field(ge=1, le=1e6)] | None,
+        about(
+            "Cap on a member's training tokens per active parameter; none: every member trains "
+            "on the flagship's token count.",
+            "tokens per parameter",
+            "by default none: Llama 3 trains 8B, 70B and 405B on ~15T tokens, Qwen3 0.6B-235B "
+            "on ~36T; Gemma 3 caps small members (1B on 2T, 4B on 4T, 27B on 14T)",
+        ),
+    ] = None
+
+    @field_validator("active_params")
+    @classmethod
+    def _increasing(cls, sizes: list[float]) -> list[float]:
+        """Members listed from the smallest, each size once to three digits (their names)."""
+        if any(a >= b for a, b in pairwise(sizes)):
+            raise ValueError(f"active_params must increase strictly, got {sizes}")
+        if len({f"{size:.3g}" for size in sizes}) < len(sizes):
+            raise ValueError(
+                f"active_params must differ in their first three digits (members are named by "
+                f"size), got {sizes}"
+            )
+        return sizes

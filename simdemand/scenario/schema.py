@@ -21,7 +21,7 @@ from simdemand.scenario.base import (
 from simdemand.scenario.communities import CommunitySpec
 from simdemand.scenario.economy import Economy
 from simdemand.scenario.fleet import FleetSpec
-from simdemand.scenario.lab_tables import Campus, LabPostTraining, LabResearch
+from simdemand.scenario.lab_tables import Campus, LabFamily, LabPostTraining, LabResearch
 from simdemand.scenario.users import CohortSpec
 
 Resolution = Literal["hour", "day", "week", "month"]
@@ -268,6 +268,15 @@ class LabArchetype(Strict):
             "`cluster_growth_per_year` when given.",
             "1",
             "scenario choice; published campuses 0.15-5 GW (2024-28)",
+        ),
+    ] = None
+    family: Annotated[
+        LabFamily | None,
+        about(
+            "Smaller models trained beside each flagship on its data, on its hardware, and "
+            "released with it as base models; none without the table.",
+            "1",
+            "scenario choice; Llama 3 (Jul 2024), Qwen3 (May 2025), Gemma 3 (Mar 2025)",
         ),
     ] = None
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import cast
 
 import simpy
 
 from simdemand.catalog import Hardware, Precision
 from simdemand.physics import lab_work, training
-from simdemand.scenario.lab_tables import LabResearch
+from simdemand.scenario.lab_tables import LabFamily, LabResearch
 from simdemand.scenario.schema import LabArchetype
 from simdemand.units import (
     DAYS_PER_YEAR,
@@ -41,6 +42,10 @@ class RunPlan:
     utilization: float
     gpu_hours: float
     days: float
+
+
+# A trained family member: (model id, plan, start hour, the hour it can be released).
+MemberRun = tuple[str, RunPlan, float, float]
 
 
 class Lab:
@@ -173,6 +178,10 @@ class Lab:
             if self.world.now > asked_h:  # it waited: the run starts now
                 run_start_h = self.world.now
             run_end_h = run_start_h + plan.days * HOURS_PER_DAY
+        members = [
+            self.world.env.process(self.train_member(member, f"{model_id}-{label}", run_start_h))
+            for label, member in self.members(plan)
+        ]
         ledger.record(
             "pretraining",
             self.name,
@@ -189,7 +198,19 @@ class Lab:
             yield self.world.env.timeout(max(0.0, run_end_h - self.world.now))
             post_end_h = self.post_train(plan, model_id, run_end_h)
         release_h = max(run_end_h + spec.release_lag_days * HOURS_PER_DAY, post_end_h)
+        trained = [(model_id, plan, run_start_h)]
+        if members:
+            yield self.world.env.all_of(members)
+            for process in members:
+                member_id, member, start_h, ready_h = cast(MemberRun, process.value)
+                trained.append((member_id, member, start_h))
+                release_h = max(release_h, ready_h)
         yield self.world.env.timeout(max(0.0, release_h - self.world.now))
+        for released_id, released, start_h in trained:
+            self.release(released_id, released, start_h, release_h)
+
+    def release(self, model_id: str, plan: RunPlan, start_h: float, release_h: float) -> None:
+        """Register a base model trained by `plan` from `start_h`, released at `release_h`."""
         self.world.registry.release(
             ModelRecord(
                 model_id=model_id,
@@ -199,14 +220,59 @@ class Lab:
                 active_params=plan.active_params,
                 tokens=plan.tokens,
                 training_flop=plan.flop,
-                open_weights=spec.open_weights,
+                open_weights=self.spec.open_weights,
                 parent_id=None,
-                hardware=hw,
+                hardware=plan.hardware.name,
                 gpu_hours=plan.gpu_hours,
-                predicted_loss=self.predicted_loss(plan, run_start_h),
+                predicted_loss=self.predicted_loss(plan, start_h),
                 technique="pretraining",
             )
         )
+
+    def members(self, flagship: RunPlan) -> list[tuple[str, RunPlan]]:
+        """The family's members smaller than `flagship`, each labelled by its size ("8B")."""
+        family = self.spec.family
+        if family is None:
+            return []
+        return [
+            (size_label(active), member_plan(flagship, active, family, self.min_run_s()))
+            for active in family.active_params
+            if active < flagship.active_params
+        ]
+
+    def min_run_s(self) -> float:
+        """The shortest final run, in seconds."""
+        return self.spec.min_run_days * HOURS_PER_DAY * SECONDS_PER_HOUR
+
+    def train_member(
+        self, plan: RunPlan, model_id: str, start_h: float
+    ) -> Generator[simpy.Event, Grant, MemberRun]:
+        """Train a family member from `start_h` (on its own fleet grant, if any) and post-train
+        it; the value is (model id, plan, start, when it can be released)."""
+        if self.world.fleet is not None:
+            option = Option(plan.hardware.name, plan.gpus, plan.days * HOURS_PER_DAY)
+            yield self.world.fleet.reserve(
+                self.name, self.archetype, model_id, "final-run", (option,)
+            )
+            start_h = max(start_h, self.world.now)
+        end_h = start_h + plan.days * HOURS_PER_DAY
+        self.world.ledger.record(
+            PRETRAINING,
+            self.name,
+            "final-run",
+            model_id,
+            plan.hardware.name,
+            start_h,
+            end_h,
+            plan.gpu_hours,
+            plan.flop,
+        )
+        post_end_h = end_h
+        if self.spec.post_training is not None:
+            yield self.world.env.timeout(max(0.0, end_h - self.world.now))
+            post_end_h = self.post_train(plan, model_id, end_h)
+        ready_h = max(end_h + self.spec.release_lag_days * HOURS_PER_DAY, post_end_h)
+        return model_id, plan, start_h, ready_h
 
     def post_train(self, plan: RunPlan, model_id: str, start_h: float) -> float:
         """Charge the lab's post-training of `model_id` from `start_h` on the run's cluster and
@@ -306,6 +372,44 @@ class Lab:
             others.sort(key=lambda hw: (-hw.available.toordinal(), hw.name))
             plans += [self.size(plan.wanted_flop, start_h, hw) for hw in others]
         return plans
+
+
+def member_plan(flagship: RunPlan, active: float, family: LabFamily, min_run_s: float) -> RunPlan:
+    """A family member of `active` parameters trained beside `flagship`: the flagship's tokens
+    (capped at `max_tokens_per_param`), 6 N D FLOP, on the flagship's hardware and precision,
+    on the smallest cluster (no larger than the flagship's) that finishes within `min_run_s`."""
+    params = active / family.active_fraction
+    tokens = flagship.tokens
+    if family.max_tokens_per_param is not None:
+        tokens = min(tokens, family.max_tokens_per_param * active)
+    flop = training.training_flop(active, tokens)
+    hardware, precision = flagship.hardware, flagship.precision
+    peak = hardware.peak_flop_per_s(precision)
+    eff = hardware.training_efficiency
+    util = training.training_utilization(active, params, precision, hardware_efficiency=eff)
+    gpus = min(flagship.gpus, max(1, math.ceil(flop / (peak * util * min_run_s))))
+    util = training.training_utilization(active, params, precision, gpus, hardware_efficiency=eff)
+    seconds = flop / (gpus * peak * util)
+    return RunPlan(
+        wanted_flop=flop,
+        flop=flop,
+        params=params,
+        active_params=active,
+        tokens=tokens,
+        hardware=hardware,
+        precision=precision,
+        gpus=gpus,
+        utilization=util,
+        gpu_hours=training.gpu_hours_from_flop(flop, peak, util),
+        days=seconds / SECONDS_PER_HOUR / HOURS_PER_DAY,
+    )
+
+
+def size_label(active_params: float) -> str:
+    """A member's label by its active parameters: "8B", "0.6B", "1.5T"."""
+    if active_params >= 1e12:
+        return f"{active_params / 1e12:.3g}T"
+    return f"{active_params / 1e9:.3g}B"
 
 
 def warmup_hours(spec: LabArchetype) -> float:
