@@ -107,6 +107,7 @@ def test_measures_by_hand() -> None:
     assert simulated("research_share", "2025-01") == pytest.approx(4464 / 5952)
     assert simulated("test_time_share_of_spend", "2025-01") == pytest.approx(0.2)
     assert simulated("spend_usd", "2025-01") == 1000.0
+    assert simulated("test_time_spend_usd", "2025-01") == 200.0  # the two chat rows
     assert simulated("energy_twh", "2025-01") == 1.0
 
 

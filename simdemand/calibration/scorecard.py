@@ -279,6 +279,12 @@ def spend_usd(run: Run, period: Period, catalog: Catalog) -> float | None:
     return float(inside(run.timeseries, "time", period)["cost_usd"].sum())
 
 
+def test_time_spend_usd(run: Run, period: Period, catalog: Catalog) -> float | None:
+    """Compute spend of the period on serving users (test-time), USD."""
+    rows = inside(run.timeseries, "time", period)
+    return float(rows.loc[rows["regime"] == TEST_TIME, "cost_usd"].sum())
+
+
 def energy_twh(run: Run, period: Period, catalog: Catalog) -> float | None:
     """Facility energy of the period, TWh."""
     return float(inside(run.timeseries, "time", period)["energy_mwh"].sum()) / 1e6
@@ -295,6 +301,7 @@ MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {
     "research_share": research_share,
     "test_time_share_of_spend": test_time_share_of_spend,
     "spend_usd": spend_usd,
+    "test_time_spend_usd": test_time_spend_usd,
     "energy_twh": energy_twh,
 }
 
