@@ -68,7 +68,7 @@ def test_models_over_1e25_by_mid_2025_within_40_percent(table: Rows) -> None:
     """Median count of pretrained models >= 1e25 FLOP by 2025-06-30 within ±40% of the data.
 
     The data hold 24 such models, one a derivative (Llama Nemotron Ultra, whose Epoch compute
-    includes its base's pretraining); pretrained models only, 23 (CALIBRATION.md; Epoch AI).
+    includes its base's pretraining); pretrained models only, 23 (docs/calibration.md; Epoch AI).
     """
     row = table[("cum_ge_1e25", "by 2025-06-30")]
     assert row["data"] == 23

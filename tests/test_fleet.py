@@ -479,7 +479,7 @@ def test_fleet_tables_are_written_only_with_a_fleet(tmp_path: Path, fleet_run: R
 def test_world_fleet_matches_epoch_chip_counts() -> None:
     """scenarios/fleet.toml delivers, by the end of 2025, 13.7M H100-equivalents (within 5%)
     drawing 8.6 GW of chip power (within 10%): Epoch AI's median cumulative estimate of Nvidia
-    AI chips, Q1 2022 - Q4 2025 (CALIBRATION.md, Energy)."""
+    AI chips, Q1 2022 - Q4 2025 (docs/calibration.md, Energy)."""
     scenario = load_scenario(ROOT / "scenarios" / "fleet.toml")
     assert scenario.fleet is not None
     catalog = load_catalog()
@@ -497,7 +497,8 @@ def test_baseline_2025_energy_sits_within_public_data_centre_figures() -> None:
     """The baseline's 2025 energy lies between a twentieth of what the calibrated world fleet
     (scenarios/fleet.toml, tracking Epoch AI's chip counts) could draw running flat out in 2025
     and that ceiling itself, which in turn lies below the world's data-centre use (415 TWh in
-    2024, IEA; CALIBRATION.md, Energy): the modelled agents are a large minority of AI demand."""
+    2024, IEA; docs/calibration.md, Energy): the modelled agents are a large minority of AI
+    demand."""
     baseline = load_scenario(ROOT / "scenarios" / "baseline.toml", ["run.end=2026-01-01"])
     series = simulate(baseline).timeseries.to_pandas()
     used_twh = series.energy_mwh.sum() / 1e6

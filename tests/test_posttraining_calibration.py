@@ -257,7 +257,7 @@ def baseline() -> pd.DataFrame:
 
 def test_most_popular_bases_get_thousands_to_hundred_thousands(baseline: pd.DataFrame) -> None:
     """Hugging Face by mid-2025: Qwen family > 113,000 derivatives, Llama ~27,000, DeepSeek
-    ~6,000 (CALIBRATION). The baseline's most popular bases: 1e3-1e5; large MoE bases (the
+    ~6,000 (docs/calibration.md). The baseline's most popular bases: 1e3-1e5; large MoE bases (the
     DeepSeek-like frontier_open archetype) fewer than the most popular mid-size ones."""
     top = baseline["derivatives"].iloc[0]
     assert 1e3 <= top <= 1e5

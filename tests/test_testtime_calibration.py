@@ -2,7 +2,7 @@
 
 Volumes: the baseline's whole market against Google, the largest provider that publishes its
 token count: 9.7T tokens/month (May 2024) -> 480T (May 2025) -> 980T (mid-2025) -> > 1.3
-quadrillion (Q3 2025) (Google I/O 2025 and later statements, CALIBRATION.md). The market is at
+quadrillion (Q3 2025) (Google I/O 2025 and later statements, docs/calibration.md). The market is at
 least the largest provider and, with about half a dozen providers of comparable scale (OpenAI,
 Microsoft, ByteDance, Anthropic, Meta, Alibaba, ...), at most ~10x it: 1e15-1e16 tokens/month
 in Q3 2025. Tokens are input + output processed, cached input included, as providers count them.

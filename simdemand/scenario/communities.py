@@ -2,9 +2,9 @@
 
 A community turns every release into a stream of derivative models. The numbers below are the
 defaults; each carries its source or, where no public figure exists, says it is an assumption
-and what it was checked against. "HF" is Hugging Face; figures marked CALIBRATION are the
-reference figures of the project's calibration notes (derivative counts per family by mid-2025:
-Qwen > 113,000, Llama ~ 27,000, DeepSeek ~ 6,000).
+and what it was checked against. "HF" is Hugging Face; figures marked docs/calibration.md are
+listed with their sources on that page (derivative counts per family by mid-2025: Qwen >
+113,000, Llama ~ 27,000, DeepSeek ~ 6,000).
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ class CommunitySpec(Strict):
             "Open-weights derivatives made per month, world-wide, at the reference date.",
             "1/month",
             "Qwen's HF family grew from > 113,000 (mid-2025) to ~180,000 (Jan 2026), ~10,000 a "
-            "month, about half of all new LLM derivatives (CALIBRATION); 15,000 at the start "
-            "of 2025",
+            "month, about half of all new LLM derivatives (docs/calibration.md); 15,000 at the "
+            "start of 2025",
         ),
     ] = 15_000.0
     growth_per_year: Annotated[
@@ -157,7 +157,7 @@ class CommunitySpec(Strict):
     #   x exp(-age / decay_months);
     # a step's derivatives are shared among the bases in proportion to appeal, against an outside
     # option of weight `outside_appeal`. Calibrated so that popular mid-size bases get 1e4-1e5
-    # derivatives and large MoE bases 1e3-1e4 (CALIBRATION, HF counts per family).
+    # derivatives and large MoE bases 1e3-1e4 (docs/calibration.md, HF counts per family).
     popularity_sigma: Annotated[
         Sigma,
         about(
@@ -181,7 +181,7 @@ class CommunitySpec(Strict):
             "Appeal scales as (params / reference_params)^-size_elasticity.",
             "1",
             "smaller bases are cheaper to tune and serve (DeepSeek, 671B: ~6,000 derivatives; "
-            "Qwen, mostly <= 72B: > 113,000; CALIBRATION)",
+            "Qwen, mostly <= 72B: > 113,000; docs/calibration.md)",
         ),
     ] = 0.8
     # 1e-4 to 100 nats: a loss scale.
@@ -192,7 +192,7 @@ class CommunitySpec(Strict):
             "Appeal falls e-fold per this much predicted loss behind the best open model "
             "available then.",
             "nats per token",
-            "CALIBRATION (HF counts per family)",
+            "docs/calibration.md (HF counts per family)",
         ),
     ] = 0.03
     # 3 days to a century.
@@ -212,7 +212,7 @@ class CommunitySpec(Strict):
             "Pull of models outside the simulation (or of not building at all), in the appeal "
             "of a reference base.",
             "1",
-            "CALIBRATION (HF counts per family)",
+            "docs/calibration.md (HF counts per family)",
         ),
     ] = 1.0
     # Data per derivative: every technique's tokens (its median, hence its whole distribution)
@@ -329,7 +329,7 @@ class CommunitySpec(Strict):
             'training runs" (Lambert, RLHF book, App. C), shared by the derivatives made with '
             "it; hobbyist adapters sweep little. 2: GPU-hours are dominated by the costly "
             "derivatives of teams that sweep (assumption between 0 and Olmo 3's 3); labs' "
-            "pretraining: 0.5-4 (CALIBRATION)",
+            "pretraining: 0.5-4 (docs/calibration.md)",
         ),
     ] = 2.0
     hardware_lag_days: Annotated[

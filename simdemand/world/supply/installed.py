@@ -16,7 +16,7 @@ from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
 FloatArray = npt.NDArray[np.float64]
 
 # H100-equivalents weigh a GPU by its dense BF16 peak against the H100 SXM's, as Epoch AI's
-# cumulative chip counts do (CALIBRATION.md, Energy).
+# cumulative chip counts do (docs/calibration.md, Energy).
 REFERENCE_HARDWARE = "H100-SXM"
 QUARTERS_PER_YEAR = 4
 DAYS_PER_QUARTER = DAYS_PER_YEAR / QUARTERS_PER_YEAR
