@@ -124,13 +124,24 @@ def lab_budget_usd_per_year(
     return revenue_share * revenue_usd_per_year + outside_usd_per_year
 
 
+def mean_over_median(sigma: float) -> float:
+    """Mean over median of a log-normal with log-sd `sigma`: exp(sigma^2 / 2)."""
+    return math.exp(0.5 * sigma * sigma)
+
+
 def trend_spend_usd_per_year(
-    runs_per_year: float, run_gpu_hours: float, usd_per_gpu_hour: float, work_per_run: float
+    runs_per_year: float,
+    usd_per_gpu_hour: float,
+    run_gpu_hours: float,
+    work_per_run: float,
+    research_gpu_hours: float,
+    research_multiple: float,
 ) -> float:
-    """What a lab's trend spends in USD per year: runs per year x the median run's GPU-hours x
-    USD per GPU-hour x the lab's work per final-run GPU-hour (1 + experiments + research +
-    post-training)."""
-    return runs_per_year * run_gpu_hours * usd_per_gpu_hour * work_per_run
+    """What a lab's trend spends in USD per year: runs per year x USD per GPU-hour x (the mean
+    run's GPU-hours x its work per final-run GPU-hour (1 + experiments + post-training) + the
+    median run's GPU-hours x the research multiple)."""
+    per_run = run_gpu_hours * work_per_run + research_gpu_hours * research_multiple
+    return runs_per_year * usd_per_gpu_hour * per_run
 
 
 def budget_multiplier(budget_usd: float, trend_usd: float) -> float:

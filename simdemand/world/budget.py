@@ -98,24 +98,27 @@ class Budget:
         return Allowance(at_h, revenue, outside, budget, trend, multiplier)
 
     def trend_usd_per_year(self, lab: Planner, at_h: float) -> float:
-        """What `lab`'s trend spends a year at `at_h`: its median run as its cluster allows, with
-        experiments, research and post-training (family members left out)."""
+        """What `lab`'s trend spends a year at `at_h`: its mean run (median x exp(sigma^2 / 2)) as
+        its cluster allows, with experiments and post-training, and research on its median run
+        (family members left out)."""
         spec = lab.spec
         years = self.years_since(at_h, spec.reference_date)
         median = spec.compute_flop_at_reference * spec.compute_growth_per_year**years
+        mean = median * economics.mean_over_median(spec.compute_sigma)
         hardware = lab.hardware(at_h)
-        run = lab.size(median, at_h, hardware)
+        research = spec.research.multiple if spec.research is not None else 0.0
         return economics.trend_spend_usd_per_year(
             spec.runs_per_year,
-            run.gpu_hours,
             hardware.usd_per_gpu_hour,
+            lab.size(mean, at_h, hardware).gpu_hours,
             self.work_per_run(spec, at_h),
+            lab.size(median, at_h, hardware).gpu_hours if research > 0 else 0.0,
+            research,
         )
 
     def work_per_run(self, spec: LabArchetype, at_h: float) -> float:
         """GPU-hours of a lab's work per final-run GPU-hour at `at_h`: 1 + experiments +
-        research + post-training (the RL share, with its synthetic data)."""
-        research = spec.research.multiple if spec.research is not None else 0.0
+        post-training (the RL share, with its synthetic data)."""
         post = 0.0
         if (p := spec.post_training) is not None:
             years = self.years_since(at_h, p.reference_date)
@@ -123,7 +126,7 @@ class Budget:
                 years, p.rl_share_at_reference, p.rl_share_growth_per_year, p.rl_share_max
             )
             post = share * (1.0 + p.synthetic_data_per_rl)
-        return 1.0 + spec.experiments_multiple + research + post
+        return 1.0 + spec.experiments_multiple + post
 
     def records(self) -> list[Allowance]:
         """Every evaluation, in time order."""
