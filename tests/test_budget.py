@@ -102,7 +102,7 @@ def test_allowance_by_hand() -> None:
     budget_spec = LabBudget(revenue_share=0.5, outside_usd_per_year=1e8)
     budget = Budget(budget_spec, cast(Market, StubMarket(1e4)), years_since)
     lab = StubLab(spec, catalog["H100-SXM"])
-    budget.join(lab)  # type: ignore[arg-type]
+    budget.join(lab)
     at = 4383.0
     multiplier = budget.multiplier(at)
     years = years_since(at, dt.date(2025, 1, 1))
@@ -208,7 +208,8 @@ def labs_spend_by_year(results: Results) -> pd.Series:
     """The labs' pretraining and own post-training cost (USD) by the year their jobs start."""
     jobs = results.jobs.to_pandas()
     mine = jobs[jobs["agent"].str.match(LAB_PREFIXES)]
-    return mine.groupby(mine["start"].dt.year)["cost_usd"].sum()
+    spend: pd.Series = mine.groupby(mine["start"].dt.year)["cost_usd"].sum()
+    return spend
 
 
 def test_labs_spend_what_the_budget_funds(economy: Results, unfunded: Results) -> None:
