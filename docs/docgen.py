@@ -65,6 +65,11 @@ TABLES: dict[str, tuple[str, str]] = {
         "simdemand.results.market",
         "quarterly decision of the investment loop; runs with `[economy.investment]`",
     ),
+    "budget": (
+        "simdemand.results.market",
+        "evaluation of the labs' compute budget (a lab planning a run or charging research); "
+        "runs with `[economy.labs]`",
+    ),
 }
 
 # What each column means, by column name; `TABLE.column` keys say what differs in one table.
@@ -165,6 +170,15 @@ COLUMNS: dict[str, str] = {
     "investment.delivery": "when they enter service: the decision + the lead time",
     "investment.bound": "what limited the order: `demand` (utilization below target), `funds`, "
     "`production` or `power`",
+    "budget.time": "when a lab planned a run or charged a step of research (before the start "
+    "during the labs' warm-up)",
+    "budget.revenue_usd_per_year": "token revenue of the trailing year (annualized while the run "
+    "is younger than a year; 0 before its start)",
+    "budget.outside_usd_per_year": "outside investment, grown from its reference date",
+    "budget.budget_usd_per_year": "revenue share × revenue + outside investment",
+    "budget.trend_usd_per_year": "what all labs' compute trends would spend a year at the time",
+    "budget.multiplier": "min(1, budget / trend): the factor on every run and research step "
+    "sized then",
 }
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 from simdemand.analysis.market import measures as economy_measures
 from simdemand.analysis.summary import json_ready, summarize
 from simdemand.results.grid import bin_edges
-from simdemand.results.market import investment_table, market_table
+from simdemand.results.market import budget_table, investment_table, market_table
 from simdemand.results.run import Results
 from simdemand.results.supply import supply_tables
 from simdemand.results.tables import (
@@ -129,12 +129,15 @@ SUMMARY_COLUMNS = {
 
 
 def economy_tables(world: World, edges: FloatArray) -> dict[str, pa.Table]:
-    """The market's table, and the investment loop's when it ran (none without `[economy]`)."""
+    """The market's table, and the investment loop's and the labs' budget's when they ran (none
+    without `[economy]`)."""
     tables = {}
     if world.market is not None:
         tables["market"] = market_table(world.market.sales, edges, world.start)
     if world.investor is not None:
         tables["investment"] = investment_table(world.investor.decisions, world.start)
+    if world.budget.spec is not None:
+        tables["budget"] = budget_table(world.budget.records(), world.start)
     return tables
 
 
@@ -150,7 +153,7 @@ def with_summary(results: Results) -> Results:
     jobs = results.jobs.select(SUMMARY_COLUMNS["jobs"]).to_pandas(split_blocks=True)
     models = results.models.to_pandas()
     figures = summarize(timeseries, jobs, models, fleet=supply)
-    economy = (results.market, results.investment)
+    economy = (results.market, results.investment, results.budget)
     figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
     summary = json_ready(figures)
     return replace(results, summary=summary)

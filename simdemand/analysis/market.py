@@ -1,4 +1,5 @@
-"""Headline figures of the economy: the token market and the investment loop by year."""
+"""Headline figures of the economy: the token market, the investment loop and the labs' compute
+budget by year."""
 
 from __future__ import annotations
 
@@ -43,13 +44,30 @@ def investment_by_year(investment: pd.DataFrame) -> pd.DataFrame:
     return sums.join(means).reset_index()
 
 
-def measures(market: pd.DataFrame | None, investment: pd.DataFrame | None) -> dict[str, Any]:
-    """The economy's headline tables by name: `market` and `investment` (each when present)."""
+def budget_by_year(budget: pd.DataFrame) -> pd.DataFrame:
+    """The labs' budget, their trends' spend (USD per year) and the multiplier, each the mean of
+    the evaluations in a year, with the least multiplier."""
+    b = budget.assign(year=budget["time"].dt.year)
+    columns = ["revenue_usd_per_year", "outside_usd_per_year", "budget_usd_per_year"]
+    means = b.groupby("year")[[*columns, "trend_usd_per_year", "multiplier"]].mean()
+    means["min_multiplier"] = b.groupby("year")["multiplier"].min()
+    return means.reset_index()
+
+
+def measures(
+    market: pd.DataFrame | None,
+    investment: pd.DataFrame | None,
+    budget: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The economy's headline tables by name: `market`, `investment` and `budget` (each when
+    present)."""
     out: dict[str, Any] = {}
     if market is not None:
         out["market"] = market_by_year(market)
     if investment is not None:
         out["investment"] = investment_by_year(investment)
+    if budget is not None:
+        out["budget"] = budget_by_year(budget)
     return out
 
 

@@ -51,7 +51,7 @@ def summary(
     run = read_run_or_exit(run_dir)
     supply = (run.capacity, run.fleet, run.waits) if run.has_fleet else None
     figures = summarize(run.timeseries, run.jobs, run.models, fleet=supply)  # type: ignore[arg-type]
-    figures.update(economy_measures(run.market, run.investment))
+    figures.update(economy_measures(run.market, run.investment, run.budget))
     if as_json:
         typer.echo(json.dumps(json_ready(figures), indent=2))
         return
@@ -105,3 +105,5 @@ def summary(
         print_frame(figures["market"], "Market: revenue, tokens and price by year and tier")
     if "investment" in figures:
         print_frame(figures["investment"], "Investment: funds, capex and orders by year")
+    if "budget" in figures:
+        print_frame(figures["budget"], "Labs' compute budget by year (USD per year, means)")

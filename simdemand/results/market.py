@@ -1,5 +1,6 @@
 """Arrow tables of the economy: the token market (prices, quantities, revenue by cohort, class
-and tier on the output grid) and the investment loop (one row per quarterly decision)."""
+and tier on the output grid), the investment loop (one row per quarterly decision) and the labs'
+compute budget (one row per evaluation)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pyarrow as pa
 from simdemand.physics.economics import TOKENS_PER_MILLION
 from simdemand.results.tables import TIME, decoded, field, label_groups, microseconds, timestamps
 from simdemand.world.binning import cell_sums
+from simdemand.world.budget import Allowance
 from simdemand.world.market import AMOUNTS, Sale
 from simdemand.world.supply.investment import Decision
 
@@ -53,6 +55,16 @@ INVESTMENT = pa.schema(
         field("ordered_gw", pa.float64(), "GW (facility power at full load)"),
         field("delivery", TIME, "UTC (order + lead time)"),
         field("bound", pa.string()),
+    ]
+)
+BUDGET = pa.schema(
+    [
+        field("time", TIME, "UTC, when a lab planned a run or charged research"),
+        field("revenue_usd_per_year", pa.float64(), "USD per year (token revenue, trailing year)"),
+        field("outside_usd_per_year", pa.float64(), "USD per year (outside investment)"),
+        field("budget_usd_per_year", pa.float64(), "USD per year (revenue share + outside)"),
+        field("trend_usd_per_year", pa.float64(), "USD per year (what the labs' trends spend)"),
+        field("multiplier", pa.float64(), "1 (min(1, budget / trend) on the trends' run sizes)"),
     ]
 )
 
@@ -124,3 +136,12 @@ def investment_table(decisions: list[Decision], start: dt.datetime) -> pa.Table:
             kind = INVESTMENT.field(name).type
             columns[name] = pa.array([getattr(d, name) for d in decisions], kind)
     return pa.Table.from_pydict(columns, schema=INVESTMENT)
+
+
+def budget_table(allowances: list[Allowance], start: dt.datetime) -> pa.Table:
+    """One row per evaluation of the labs' compute budget, in time order."""
+    hours = np.array([a.hour for a in allowances], dtype=np.float64)
+    columns: dict[str, pa.Array] = {"time": timestamps(start, hours)}
+    for name in BUDGET.names[1:]:
+        columns[name] = pa.array([getattr(a, name) for a in allowances], pa.float64())
+    return pa.Table.from_pydict(columns, schema=BUDGET)

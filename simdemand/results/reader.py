@@ -23,7 +23,7 @@ from simdemand.results.storage import Remote, is_uri, remote
 
 DEMAND_TABLES = ("timeseries", "jobs", "models")
 SUPPLY_TABLES = ("capacity", "fleet", "waits")
-ECONOMY_TABLES = ("market", "investment")
+ECONOMY_TABLES = ("market", "investment", "budget")
 TABLES = (*DEMAND_TABLES, *SUPPLY_TABLES, *ECONOMY_TABLES)
 RUN_MANIFEST = "manifest.json"
 SWEEP_MANIFEST = "manifest.jsonl"
@@ -52,6 +52,7 @@ class Run:
     waits: pd.DataFrame | None = None
     market: pd.DataFrame | None = None
     investment: pd.DataFrame | None = None
+    budget: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -134,12 +135,12 @@ def read_table(folder: str | Path | Remote, table: str = "timeseries") -> pd.Dat
 
 def expected_schema(table: str) -> pa.Schema:
     """The schema simdemand writes for `table`."""
-    from simdemand.results.market import INVESTMENT, MARKET
+    from simdemand.results.market import BUDGET, INVESTMENT, MARKET
     from simdemand.results.supply import CAPACITY, FLEET, WAITS
     from simdemand.results.tables import JOBS, MODELS, TIMESERIES
 
     schemas = {"timeseries": TIMESERIES, "jobs": JOBS, "models": MODELS}
-    economy = {"market": MARKET, "investment": INVESTMENT}
+    economy = {"market": MARKET, "investment": INVESTMENT, "budget": BUDGET}
     return {**schemas, "capacity": CAPACITY, "fleet": FLEET, "waits": WAITS, **economy}[table]
 
 

@@ -35,6 +35,7 @@ class Results:
     summary: dict[str, Any] | None = None
     market: pa.Table | None = None
     investment: pa.Table | None = None
+    budget: pa.Table | None = None
 
     def tables(self) -> dict[str, pa.Table]:
         """The run's tables by file name: the demand tables, and the fleet's and the economy's
@@ -48,6 +49,8 @@ class Results:
             out["market"] = self.market
         if self.investment is not None:
             out["investment"] = self.investment
+        if self.budget is not None:
+            out["budget"] = self.budget
         return out
 
     def provenance(self) -> dict[str, str]:

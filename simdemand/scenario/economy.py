@@ -1,5 +1,5 @@
 """The `[economy]` section: token prices, demand's response to them, a serving-efficiency
-shock, and an investment loop that turns revenue into GPU deliveries.
+shock, an investment loop that turns revenue into GPU deliveries, and the labs' compute budgets.
 
 Without it nothing responds to price and every output is what it was; with it and every
 elasticity 0 the demand tables are unchanged and the market is only recorded.
@@ -7,6 +7,7 @@ elasticity 0 the demand tables are unchanged and the market is only recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -172,6 +173,46 @@ class Investment(Strict):
     ] = economics.GW_PER_YEAR
 
 
+class LabBudget(Strict):
+    """The labs' compute budget: a share of the trailing year's token revenue plus outside
+    investment. Whenever the labs' trends would spend more in a year, each run they plan (with
+    its experiments and post-training) and their research shrink by budget / trend spend."""
+
+    revenue_share: Annotated[
+        float,
+        Field(ge=0, le=5),
+        about(
+            "Share of the trailing year's token revenue (annualized while the run is younger) "
+            "that the labs spend on training compute.",
+            "fraction",
+            "OpenAI: R&D compute ~$9B 2025 (Epoch AI) / revenue ~$13.1B 2025 (The Information)",
+        ),
+    ] = economics.LAB_REVENUE_SHARE
+    outside_usd_per_year: Annotated[
+        float,
+        Field(ge=0, le=1e14),
+        about(
+            "Outside investment in the labs' compute at `reference_date`.",
+            "USD per year",
+            "calibrated: funds the baseline's 2025 trend; OpenAI, Anthropic and xAI raised ~$67B "
+            "in 2025 (announcements); OpenAI compute ~$7B 2024 (Epoch AI) -> ~$50B 2026 "
+            "projected (Brockman, May 2026)",
+        ),
+    ] = economics.LAB_OUTSIDE_USD_PER_YEAR
+    outside_growth_per_year: Annotated[
+        GrowthFactor,
+        about(
+            "Growth of the outside investment.",
+            "x per year",
+            "hyperscaler capex ~$230B (2024) -> ~$410B (2025): 1.8x (filings)",
+        ),
+    ] = economics.LAB_OUTSIDE_GROWTH_PER_YEAR
+    reference_date: Annotated[
+        Date,
+        about("Date of `outside_usd_per_year`.", "date", "the baseline's start"),
+    ] = dt.date(2025, 1, 1)
+
+
 class Economy(Strict):
     """Prices (serving cost x markup by tier), demand's response to price and capability, an
     optional serving-efficiency shock and an optional investment loop."""
@@ -239,6 +280,16 @@ class Economy(Strict):
         about(
             "The investment loop (needs a `[fleet]`); without it deliveries follow the fleet's "
             "own law only.",
+            "1",
+            "scenario choice",
+        ),
+    ] = None
+
+    labs: Annotated[
+        LabBudget | None,
+        about(
+            "The labs' compute budgets from revenue and outside investment; without it the "
+            "labs follow their compute trends.",
             "1",
             "scenario choice",
         ),

@@ -12,6 +12,7 @@ from simdemand.catalog import Catalog
 from simdemand.errors import FieldError, InputError
 from simdemand.scenario.schema import Scenario
 from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
+from simdemand.world.budget import Budget
 from simdemand.world.demand import DemandMeter
 from simdemand.world.ledger import Ledger
 from simdemand.world.market import Market
@@ -63,6 +64,8 @@ class World:
                     self.start,
                     scenario.run.pue,
                 )
+        labs = scenario.economy.labs if scenario.economy is not None else None
+        self.budget = Budget(labs, self.market, self.years_since)
 
     @property
     def now(self) -> float:

@@ -58,6 +58,7 @@ class Lab:
         self.spec = spec
         self.rng = world.rng(f"lab:{name}")
         self.runs = 0
+        world.budget.join(self)
         world.env.process(self.run())
         if spec.research is not None:
             world.env.process(self.research(spec.research))
@@ -84,6 +85,7 @@ class Lab:
         years = self.world.years_since(start_h, spec.reference_date)
         wanted = spec.compute_flop_at_reference * spec.compute_growth_per_year**years
         wanted *= math.exp(spec.compute_sigma * self.rng.standard_normal())
+        wanted *= self.world.budget.multiplier(decided_h)
         return self.size(wanted, start_h, self.hardware(start_h))
 
     def size(self, wanted: float, start_h: float, hardware: Hardware) -> RunPlan:
@@ -336,6 +338,7 @@ class Lab:
             mid_h = 0.5 * (start_h + end_h)
             years = world.years_since(mid_h, spec.reference_date)
             median = spec.compute_flop_at_reference * spec.compute_growth_per_year**years
+            median *= world.budget.multiplier(start_h)
             hardware = self.hardware(mid_h)
             plan = self.size(median, mid_h, hardware)
             hours = end_h - start_h
