@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from simdemand.catalog import Catalog, Hardware, load_catalog
@@ -41,9 +42,17 @@ def served(jobs: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
     known = models.set_index("model_id")
     return frame.assign(
         year=years_of(frame),
-        active_params=frame["model_id"].map(known["active_params"]),
-        predicted_loss=frame["model_id"].map(known["predicted_loss"]),
+        active_params=looked_up(frame["model_id"], known["active_params"]),
+        predicted_loss=looked_up(frame["model_id"], known["predicted_loss"]),
     )
+
+
+def looked_up(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """values[key] for each key (NaN where missing), as `keys.map(values)`, looking each
+    distinct key up once."""
+    codes, distinct = pd.factorize(keys)
+    found = values.reindex(np.asarray(distinct, dtype=object)).to_numpy(dtype=np.float64)
+    return pd.Series(np.where(codes >= 0, found[codes], np.nan), index=keys.index)
 
 
 def reference_loss(models: pd.DataFrame, start: pd.Timestamp) -> float:
