@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from simdemand.analysis.market import measures as economy_measures
-from simdemand.analysis.summary import json_ready, summarize
+from simdemand.analysis.summary import job_figures, json_ready, series_figures
 from simdemand.results.grid import bin_edges
 from simdemand.results.market import investment_table, market_table
 from simdemand.results.run import Results
@@ -151,9 +151,11 @@ def with_summary(results: Results) -> Results:
         s = results.supply
         supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
     timeseries = coded_frame(results.timeseries.select(SUMMARY_COLUMNS["timeseries"]))
+    series = series_figures(timeseries)
+    del timeseries  # let the time series go before the jobs are read
     jobs = coded_frame(results.jobs.select(SUMMARY_COLUMNS["jobs"]))
-    models = results.models.to_pandas()
-    figures = summarize(timeseries, jobs, models, fleet=supply)
+    figures = job_figures(series, jobs, results.models.to_pandas(), fleet=supply)
+    del jobs
     economy = (results.market, results.investment)
     figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
     summary = json_ready(figures)

@@ -40,11 +40,10 @@ def served(jobs: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
     columns = ["start", "model_id", "hardware", "cost_usd", "tokens", "queries", "gpu_hours"]
     frame = jobs.loc[jobs["regime"] == TEST_TIME, columns]
     known = models.set_index("model_id")
-    return frame.assign(
-        year=years_of(frame),
-        active_params=looked_up(frame["model_id"], known["active_params"]),
-        predicted_loss=looked_up(frame["model_id"], known["predicted_loss"]),
-    )
+    frame["year"] = years_of(frame)
+    frame["active_params"] = looked_up(frame["model_id"], known["active_params"])
+    frame["predicted_loss"] = looked_up(frame["model_id"], known["predicted_loss"])
+    return frame
 
 
 def looked_up(keys: pd.Series, values: pd.Series) -> pd.Series:
@@ -185,15 +184,18 @@ def by_year(
     largest_run_gpus, run_hardware: the largest final pretraining run started that year.
     """
     everything = served(jobs, models)
+    mix = hardware_mix(everything)
     frame = everything[everything["tokens"] > 0]
+    del everything  # only the rows with tokens are needed from here on
     sums = frame.groupby("year")[["cost_usd", "tokens", "queries", "gpu_hours"]].sum()
     table = pd.DataFrame(index=sums.index)
     table["usd_per_m_tokens"] = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
     table["gpu_s_per_query"] = sums["gpu_hours"] * SECONDS_PER_HOUR / sums["queries"]
-    known = frame.dropna(subset=["active_params"])
-    weighted = (known["active_params"] * known["tokens"]).groupby(known["year"]).sum()
-    table["served_active_params"] = weighted / known.groupby("year")["tokens"].sum()
-    table = table.join(hardware_mix(everything)).reset_index()
+    known = frame["active_params"].notna()
+    year, tokens = frame["year"][known], frame["tokens"][known]
+    weighted = (frame["active_params"][known] * tokens).groupby(year).sum()
+    table["served_active_params"] = weighted / tokens.groupby(year).sum()
+    table = table.join(mix).reset_index()
     loss = reference_loss(models, start)
     fixed = fixed_capability(frame, loss)
     table = table.merge(fixed, on="year", how="left")
