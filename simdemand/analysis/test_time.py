@@ -17,6 +17,8 @@ from simdemand.units import SECONDS_PER_HOUR, TEST_TIME
 SINGLE_PASS = "chat"
 ALL = "all"
 SUMS = ["queries", "tokens", "gpu_hours", "flop"]
+# The columns of the test-time rows the measures read.
+SERIES_COLUMNS = ["time", "agent", "activity", *SUMS]
 
 Summary = dict[str, pd.DataFrame | float]
 
@@ -42,7 +44,7 @@ def measures(
 
 def series_measures(timeseries: pd.DataFrame, single_pass: str = SINGLE_PASS) -> Summary:
     """The measures of the time series alone (all but the tokens per day), by name."""
-    series = timeseries[timeseries["regime"] == TEST_TIME]
+    series = timeseries.loc[timeseries["regime"] == TEST_TIME, SERIES_COLUMNS]
     return {
         "per_class": per_class(series, single_pass),
         "per_class_by_year": per_class_by_year(series, single_pass),
