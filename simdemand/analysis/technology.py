@@ -34,11 +34,15 @@ def years_of(frame: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(frame["start"], utc=True).dt.year.rename("year")
 
 
-def served(jobs: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
-    """Test-time jobs with their year and their model's active parameters and predicted loss
-    (NaN for a model given by size in the scenario, not released in the run)."""
+def served(jobs: pd.DataFrame, models: pd.DataFrame, tokens_only: bool = False) -> pd.DataFrame:
+    """Test-time jobs (`tokens_only`: those with tokens) with their year and their model's
+    active parameters and predicted loss (NaN for a model given by size in the scenario, not
+    released in the run)."""
     columns = ["start", "model_id", "hardware", "cost_usd", "tokens", "queries", "gpu_hours"]
-    frame = jobs.loc[jobs["regime"] == TEST_TIME, columns]
+    keep = jobs["regime"] == TEST_TIME
+    if tokens_only:
+        keep &= jobs["tokens"] > 0
+    frame = jobs.loc[keep, columns]
     known = models.set_index("model_id")
     frame["year"] = years_of(frame)
     frame["active_params"] = looked_up(frame["model_id"], known["active_params"])
@@ -63,7 +67,7 @@ def reference_loss(models: pd.DataFrame, start: pd.Timestamp) -> float:
 def fixed_capability(frame: pd.DataFrame, loss: float) -> pd.DataFrame:
     """Per year: the cheapest served model with predicted loss <= `loss`, and its USD per
     million tokens over that year's service."""
-    good = frame[frame["predicted_loss"] <= loss]
+    good = frame.loc[frame["predicted_loss"] <= loss, ["year", "model_id", "cost_usd", "tokens"]]
     per_model = good.groupby(["year", "model_id"])[["cost_usd", "tokens"]].sum().reset_index()
     per_model["usd"] = per_model["cost_usd"] / per_model["tokens"] * TOKENS_PER_MILLION
     cheapest = per_model.loc[per_model.groupby("year")["usd"].idxmin()]
@@ -105,7 +109,10 @@ def available_capability(
     params = dict(zip(models["model_id"], models["params"], strict=True))
     active = dict(zip(models["model_id"], models["active_params"], strict=True))
     rows = []
-    for year, served_year in frame.dropna(subset=["active_params"]).groupby("year"):
+    columns = ["year", "start", "hardware", "gpu_hours", "model_id", "tokens", "cost_usd"]
+    known = frame.loc[frame["active_params"].notna(), columns]
+    for year in np.sort(known["year"].unique()):
+        served_year = known[known["year"] == year]  # one year's rows at a time, in order
         mid = pd.Timestamp(dt.date(int(str(year)), MID_YEAR_MONTH, 1), tz="UTC")
         candidates = bases[released <= mid]
         month = pd.to_datetime(served_year["start"], utc=True).dt.month == MID_YEAR_MONTH
@@ -183,10 +190,10 @@ def by_year(
     largest_run_flop,
     largest_run_gpus, run_hardware: the largest final pretraining run started that year.
     """
-    everything = served(jobs, models)
-    mix = hardware_mix(everything)
-    frame = everything[everything["tokens"] > 0]
-    del everything  # only the rows with tokens are needed from here on
+    serving = jobs.loc[jobs["regime"] == TEST_TIME, ["start", "hardware", "gpu_hours"]]
+    mix = hardware_mix(serving.assign(year=years_of(serving)))
+    del serving
+    frame = served(jobs, models, tokens_only=True)
     sums = frame.groupby("year")[["cost_usd", "tokens", "queries", "gpu_hours"]].sum()
     table = pd.DataFrame(index=sums.index)
     table["usd_per_m_tokens"] = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
