@@ -161,8 +161,8 @@ def test_growing_columns_keep_every_window_through_reallocations() -> None:
     every window's values in order, each column its own dtype."""
     out = Growing([np.empty(2, dtype=np.int64), np.empty(2, dtype=np.float64)])
     windows = [([1, 2, 3], [0.5, 1.5, 2.5]), ([4], [3.5]), ([5, 6, 7, 8, 9], [4.5] * 5)]
-    for bins, sums in windows:
-        out.extend([np.array(bins, dtype=np.int64), np.array(sums)])
+    for window_bins, window_sums in windows:
+        out.extend([np.array(window_bins, dtype=np.int64), np.array(window_sums)])
     bins, sums = out.filled()
     assert bins.tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert sums.tolist() == [0.5, 1.5, 2.5, 3.5, *[4.5] * 5]
