@@ -8,10 +8,12 @@ from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from simdemand.analysis.market import measures as economy_measures
-from simdemand.analysis.summary import json_ready, summarize
+from simdemand.analysis.summary import job_figures, json_ready, series_figures
 from simdemand.results.grid import bin_edges
 from simdemand.results.market import budget_table, investment_table, market_table
 from simdemand.results.run import Results
@@ -128,6 +130,10 @@ SUMMARY_COLUMNS = {
 }
 
 
+# The label columns of few distinct values the summary filters and groups by.
+CODED = frozenset({"regime", "agent", "activity", "hardware", "model_id"})
+
+
 def economy_tables(world: World, edges: FloatArray) -> dict[str, pa.Table]:
     """The market's table, and the investment loop's and the labs' budget's when they ran (none
     without `[economy]`)."""
@@ -147,13 +153,35 @@ def with_summary(results: Results) -> Results:
     if results.supply is not None:
         s = results.supply
         supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
-    timeseries = results.timeseries.select(SUMMARY_COLUMNS["timeseries"]).to_pandas(
-        split_blocks=True
-    )
-    jobs = results.jobs.select(SUMMARY_COLUMNS["jobs"]).to_pandas(split_blocks=True)
-    models = results.models.to_pandas()
-    figures = summarize(timeseries, jobs, models, fleet=supply)
+    timeseries = coded_frame(results.timeseries.select(SUMMARY_COLUMNS["timeseries"]))
+    series = series_figures(timeseries)
+    del timeseries  # let the time series go before the jobs are read
+    jobs = coded_frame(results.jobs.select(SUMMARY_COLUMNS["jobs"]))
+    figures = job_figures(series, jobs, results.models.to_pandas(), fleet=supply)
+    del jobs
     economy = (results.market, results.investment, results.budget)
     figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
     summary = json_ready(figures)
     return replace(results, summary=summary)
+
+
+def coded_frame(table: pa.Table) -> pd.DataFrame:
+    """The table as pandas, its label columns (`CODED`) as categoricals with their labels in
+    alphabetical order: filtering and grouping them moves codes, not strings, and their groups
+    come in the same order as the strings'."""
+    coded = CODED.intersection(table.column_names)
+    frame: pd.DataFrame = table.drop_columns(sorted(coded)).to_pandas(split_blocks=True)
+    for name in table.column_names:
+        frame[name] = categorical(table[name]) if name in coded else frame.pop(name)
+    return frame
+
+
+def categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A text column as a categorical with its labels in alphabetical order."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    labels = encoded.dictionary.to_pylist()
+    order = np.argsort(np.array(labels, dtype=object), kind="stable")
+    rank = np.empty(len(labels), dtype=np.int32)
+    rank[order] = np.arange(len(labels), dtype=np.int32)
+    codes: npt.NDArray[np.int32] = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    return pd.Categorical.from_codes(codes, categories=pd.Index([labels[i] for i in order]))

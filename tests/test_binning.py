@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from simdemand.results.grid import bin_edges, month_starts
 from simdemand.scenario.schema import RunConfig
-from simdemand.world.binning import FloatArray, IntArray, cell_sums, split
+from simdemand.world.binning import FloatArray, Growing, IntArray, cell_sums, split
 
 
 def test_split_by_hand() -> None:
@@ -154,3 +154,16 @@ def test_long_interval_cut_into_windows_spreads_evenly() -> None:
     )
     assert cells.bins.tolist() == list(range(10))
     np.testing.assert_allclose(cells.sums[0], [0.5 / 9, *[1 / 9] * 8, 0.5 / 9])
+
+
+def test_growing_columns_keep_every_window_through_reallocations() -> None:
+    """Columns that start with room for 2 values and grow (column by column) past it hold
+    every window's values in order, each column its own dtype."""
+    out = Growing([np.empty(2, dtype=np.int64), np.empty(2, dtype=np.float64)])
+    windows = [([1, 2, 3], [0.5, 1.5, 2.5]), ([4], [3.5]), ([5, 6, 7, 8, 9], [4.5] * 5)]
+    for window_bins, window_sums in windows:
+        out.extend([np.array(window_bins, dtype=np.int64), np.array(window_sums)])
+    bins, sums = out.filled()
+    assert bins.tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert sums.tolist() == [0.5, 1.5, 2.5, 3.5, *[4.5] * 5]
+    assert (bins.dtype, sums.dtype) == (np.dtype(np.int64), np.dtype(np.float64))

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from simdemand.analysis.summary import regime_totals
+from simdemand import load_scenario
+from simdemand.analysis.market import measures as economy_measures
+from simdemand.analysis.summary import json_ready, regime_totals, summarize
+from simdemand.analysis.technology import looked_up
 from simdemand.cli import app
 from simdemand.results.reader import read_run
+from simdemand.simulate import coded_frame, simulate, with_summary
 
 HERE = Path(__file__).parent / "scenarios"
 
@@ -102,3 +108,54 @@ def test_ecosystem_summary_without_post_training(tiny: Path) -> None:
     assert len(bases) > 0
     assert (bases["derivatives"] == 0).all()
     assert (bases["ratio"] == 0).all()
+
+
+def test_coded_frame_orders_labels_alphabetically() -> None:
+    """Label columns become categoricals with alphabetical categories and the same values;
+    grouping by them gives the groups, sums and order that the strings give."""
+    table = pa.table(
+        {
+            "regime": ["test-time", "pretraining", "test-time", "post-training"],
+            "model_id": ["m2", "m1", "m2", "m3"],
+            "gpu_hours": [1.0, 2.0, 4.0, 8.0],
+        }
+    )
+    frame = coded_frame(table)
+    assert list(frame.columns) == ["regime", "model_id", "gpu_hours"]
+    assert list(frame["regime"].cat.categories) == ["post-training", "pretraining", "test-time"]
+    assert frame["regime"].astype(str).tolist() == table["regime"].to_pylist()
+    assert frame["model_id"].astype(str).tolist() == ["m2", "m1", "m2", "m3"]
+    sums = frame.groupby("regime")["gpu_hours"].sum()
+    assert list(sums.index) == ["post-training", "pretraining", "test-time"]
+    assert sums.tolist() == [8.0, 2.0, 5.0]
+
+
+def test_looked_up_is_a_map_with_nan_for_unknown_keys() -> None:
+    """Each key's value, NaN for a key the values do not have, as `Series.map` gives."""
+    keys = pd.Series(pd.Categorical(["m2", "m1", "zz", "m2"]), index=[10, 11, 12, 13])
+    values = pd.Series([1.5, 2.5], index=pd.Index(["m1", "m2"], name="model_id"))
+    found = looked_up(keys, values)
+    assert found.index.tolist() == [10, 11, 12, 13]
+    assert found.iloc[[0, 1, 3]].tolist() == [2.5, 1.5, 2.5]
+    assert math.isnan(found.iloc[2])
+    pd.testing.assert_series_equal(found, keys.astype(str).map(values), check_names=False)
+
+
+def test_run_summary_equals_summarize_over_plain_frames() -> None:
+    """The summary `simulate` adds (categorical labels, the time series first) is bit for bit
+    that of `summarize` over the tables converted whole, with text columns as strings."""
+    sets = [
+        "labs.big.reference_date=2025-01-01",
+        "labs.big.compute_flop_at_reference=1e24",
+        "labs.big.compute_growth_per_year=4.0",
+        "labs.big.runs_per_year=12.0",
+        "labs.big.cluster_gpus_at_reference=4096",
+        "run.resolution=hour",
+    ]
+    results = simulate(load_scenario(HERE / "users.toml", sets), summary=False)
+    plain = [t.to_pandas() for t in (results.timeseries, results.jobs, results.models)]
+    figures = summarize(*plain)
+    economy = (results.market, results.investment)
+    figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
+    assert with_summary(results).summary == json_ready(figures)
+    assert {"research_share", "test_time", "technology"} <= set(figures)

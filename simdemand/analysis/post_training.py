@@ -91,6 +91,7 @@ def attribute(jobs: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
     Rows charged to a base itself (its lab's own post-training) are left out."""
     columns = ["model_id", "base_id", "gpu_hours", "flop", "derivatives"]
     post = jobs.loc[jobs["regime"] == POST_TRAINING, columns]
+    post = post.assign(model_id=post["model_id"].astype(str))
     released = post["model_id"].isin(tree.index)
     owner = post["model_id"].where(released, post["base_id"])
     # A base's own rows are its lab's post-training, not a derivative's.

@@ -47,7 +47,8 @@ def research_share(timeseries: pd.DataFrame) -> pd.DataFrame:
     """
     labs = timeseries.loc[timeseries["regime"] == PRETRAINING, "agent"].unique()
     rows = timeseries.loc[
-        timeseries["agent"].isin(labs) & timeseries["regime"].isin([PRETRAINING, POST_TRAINING])
+        timeseries["agent"].isin(labs) & timeseries["regime"].isin([PRETRAINING, POST_TRAINING]),
+        ["time", "agent", "activity", "gpu_hours"],
     ]
     final = rows["gpu_hours"].where(rows["activity"] == FINAL_RUN, 0.0)
     frame = pd.DataFrame(

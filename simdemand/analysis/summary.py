@@ -31,21 +31,42 @@ def summarize(
 ) -> dict[str, Any]:
     """Every headline table of a run, by name (pandas tables and plain numbers); `fleet` holds
     the capacity, fleet and waits tables of a run with a fleet."""
+    return job_figures(series_figures(timeseries), jobs, models, fleet)
+
+
+def series_figures(timeseries: pd.DataFrame) -> dict[str, Any]:
+    """The figures of the time series alone: `summarize` finishes them with `job_figures`, so
+    that a caller can let the time series go before it reads the jobs."""
     out: dict[str, Any] = {"regimes": regime_totals(timeseries)}
-    if fleet is not None:
-        out.update(supply.measures(*fleet))
     if (timeseries["regime"] == PRETRAINING).any():
         out["research_share"] = pretraining.research_share(timeseries)
+    if (timeseries["regime"] == TEST_TIME).any():
+        out["test_time"] = test_time.series_measures(timeseries)
+        out["start"] = pd.to_datetime(timeseries["time"], utc=True).min()
+    return out
+
+
+def job_figures(
+    series: dict[str, Any],
+    jobs: pd.DataFrame,
+    models: pd.DataFrame,
+    fleet: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> dict[str, Any]:
+    """The headline figures from those of the time series (`series_figures`) and the jobs."""
+    out: dict[str, Any] = {"regimes": series["regimes"]}
+    if fleet is not None:
+        out.update(supply.measures(*fleet))
+    if "research_share" in series:
+        out["research_share"] = series["research_share"]
     if (jobs["regime"] == POST_TRAINING).any():
         bases = post_training.ecosystem_summary(models, jobs)
         out["ecosystem"] = bases
         out["ecosystem_ratio"] = post_training.ratio_distribution(
             bases, min_observed_days=post_training.MATURE_DAYS
         )
-    if (jobs["regime"] == TEST_TIME).any():
-        out["test_time"] = test_time.measures(jobs, timeseries)
-        start = pd.to_datetime(timeseries["time"], utc=True).min()
-        out["technology"] = technology.by_year(jobs, models, start)
+    if "test_time" in series and (jobs["regime"] == TEST_TIME).any():
+        out["test_time"] = test_time.with_job_measures(series["test_time"], jobs)
+        out["technology"] = technology.by_year(jobs, models, series["start"])
         out["cost_by_class"] = technology.cost_by_class(jobs)
         generated = technology.generation_by_class(jobs)
         if len(generated):

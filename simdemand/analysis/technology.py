@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from simdemand.catalog import Catalog, Hardware, load_catalog
@@ -33,17 +34,28 @@ def years_of(frame: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(frame["start"], utc=True).dt.year.rename("year")
 
 
-def served(jobs: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
-    """Test-time jobs with their year and their model's active parameters and predicted loss
-    (NaN for a model given by size in the scenario, not released in the run)."""
+def served(jobs: pd.DataFrame, models: pd.DataFrame, tokens_only: bool = False) -> pd.DataFrame:
+    """Test-time jobs (`tokens_only`: those with tokens) with their year and their model's
+    active parameters and predicted loss (NaN for a model given by size in the scenario, not
+    released in the run)."""
     columns = ["start", "model_id", "hardware", "cost_usd", "tokens", "queries", "gpu_hours"]
-    frame = jobs.loc[jobs["regime"] == TEST_TIME, columns]
+    keep = jobs["regime"] == TEST_TIME
+    if tokens_only:
+        keep &= jobs["tokens"] > 0
+    frame = jobs.loc[keep, columns]
     known = models.set_index("model_id")
-    return frame.assign(
-        year=years_of(frame),
-        active_params=frame["model_id"].map(known["active_params"]),
-        predicted_loss=frame["model_id"].map(known["predicted_loss"]),
-    )
+    frame["year"] = years_of(frame)
+    frame["active_params"] = looked_up(frame["model_id"], known["active_params"])
+    frame["predicted_loss"] = looked_up(frame["model_id"], known["predicted_loss"])
+    return frame
+
+
+def looked_up(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """values[key] for each key (NaN where missing), as `keys.map(values)`, looking each
+    distinct key up once."""
+    codes, distinct = pd.factorize(keys)
+    found = values.reindex(np.asarray(distinct, dtype=object)).to_numpy(dtype=np.float64)
+    return pd.Series(np.where(codes >= 0, found[codes], np.nan), index=keys.index)
 
 
 def reference_loss(models: pd.DataFrame, start: pd.Timestamp) -> float:
@@ -55,7 +67,7 @@ def reference_loss(models: pd.DataFrame, start: pd.Timestamp) -> float:
 def fixed_capability(frame: pd.DataFrame, loss: float) -> pd.DataFrame:
     """Per year: the cheapest served model with predicted loss <= `loss`, and its USD per
     million tokens over that year's service."""
-    good = frame[frame["predicted_loss"] <= loss]
+    good = frame.loc[frame["predicted_loss"] <= loss, ["year", "model_id", "cost_usd", "tokens"]]
     per_model = good.groupby(["year", "model_id"])[["cost_usd", "tokens"]].sum().reset_index()
     per_model["usd"] = per_model["cost_usd"] / per_model["tokens"] * TOKENS_PER_MILLION
     cheapest = per_model.loc[per_model.groupby("year")["usd"].idxmin()]
@@ -97,7 +109,10 @@ def available_capability(
     params = dict(zip(models["model_id"], models["params"], strict=True))
     active = dict(zip(models["model_id"], models["active_params"], strict=True))
     rows = []
-    for year, served_year in frame.dropna(subset=["active_params"]).groupby("year"):
+    columns = ["year", "start", "hardware", "gpu_hours", "model_id", "tokens", "cost_usd"]
+    known = frame.loc[frame["active_params"].notna(), columns]
+    for year in np.sort(known["year"].unique()):
+        served_year = known[known["year"] == year]  # one year's rows at a time, in order
         mid = pd.Timestamp(dt.date(int(str(year)), MID_YEAR_MONTH, 1), tz="UTC")
         candidates = bases[released <= mid]
         month = pd.to_datetime(served_year["start"], utc=True).dt.month == MID_YEAR_MONTH
@@ -175,16 +190,19 @@ def by_year(
     largest_run_flop,
     largest_run_gpus, run_hardware: the largest final pretraining run started that year.
     """
-    everything = served(jobs, models)
-    frame = everything[everything["tokens"] > 0]
+    serving = jobs.loc[jobs["regime"] == TEST_TIME, ["start", "hardware", "gpu_hours"]]
+    mix = hardware_mix(serving.assign(year=years_of(serving)))
+    del serving
+    frame = served(jobs, models, tokens_only=True)
     sums = frame.groupby("year")[["cost_usd", "tokens", "queries", "gpu_hours"]].sum()
     table = pd.DataFrame(index=sums.index)
     table["usd_per_m_tokens"] = sums["cost_usd"] / sums["tokens"] * TOKENS_PER_MILLION
     table["gpu_s_per_query"] = sums["gpu_hours"] * SECONDS_PER_HOUR / sums["queries"]
-    known = frame.dropna(subset=["active_params"])
-    weighted = (known["active_params"] * known["tokens"]).groupby(known["year"]).sum()
-    table["served_active_params"] = weighted / known.groupby("year")["tokens"].sum()
-    table = table.join(hardware_mix(everything)).reset_index()
+    known = frame["active_params"].notna()
+    year, tokens = frame["year"][known], frame["tokens"][known]
+    weighted = (frame["active_params"][known] * tokens).groupby(year).sum()
+    table["served_active_params"] = weighted / tokens.groupby(year).sum()
+    table = table.join(mix).reset_index()
     loss = reference_loss(models, start)
     fixed = fixed_capability(frame, loss)
     table = table.merge(fixed, on="year", how="left")

@@ -17,6 +17,8 @@ from simdemand.units import SECONDS_PER_HOUR, TEST_TIME
 SINGLE_PASS = "chat"
 ALL = "all"
 SUMS = ["queries", "tokens", "gpu_hours", "flop"]
+# The columns of the test-time rows the measures read.
+SERIES_COLUMNS = ["time", "agent", "activity", *SUMS]
 
 Summary = dict[str, pd.DataFrame | float]
 
@@ -37,17 +39,29 @@ def measures(
         (test-time GPU-hours outside the single pass);
     test_time_share, scaling_share: the same two shares over the whole run (floats).
     """
-    series = timeseries[timeseries["regime"] == TEST_TIME]
+    return with_job_measures(series_measures(timeseries, single_pass), jobs)
+
+
+def series_measures(timeseries: pd.DataFrame, single_pass: str = SINGLE_PASS) -> Summary:
+    """The measures of the time series alone (all but the tokens per day), by name."""
+    series = timeseries.loc[timeseries["regime"] == TEST_TIME, SERIES_COLUMNS]
     return {
         "per_class": per_class(series, single_pass),
         "per_class_by_year": per_class_by_year(series, single_pass),
-        "tokens_per_day": tokens_per_day(jobs),
-        "tokens_per_day_by_year": tokens_per_day_by_year(jobs),
         "monthly": monthly(series, single_pass),
         "share_by_year": share_by_year(timeseries, single_pass),
         "test_time_share": share(series["gpu_hours"].sum(), timeseries["gpu_hours"].sum()),
         "scaling_share": scaling_share(series, single_pass),
     }
+
+
+def with_job_measures(series: Summary, jobs: pd.DataFrame) -> Summary:
+    """The measures of the time series (`series_measures`) with the tokens per day, in the
+    order `measures` lists them."""
+    head = {name: series[name] for name in ("per_class", "per_class_by_year")}
+    daily = {"tokens_per_day": tokens_per_day(jobs)}
+    daily["tokens_per_day_by_year"] = tokens_per_day_by_year(jobs)
+    return {**head, **daily, **{k: v for k, v in series.items() if k not in head}}
 
 
 def per_query(totals: pd.DataFrame) -> pd.DataFrame:

@@ -111,7 +111,7 @@ def text(coded: Coded) -> pa.Array:
 def decoded(codes: npt.NDArray[np.integer[Any]], labels: Any) -> pa.Array:
     """The string column whose row i is labels[codes[i]]."""
     dictionary = pa.array(np.asarray(labels, dtype=object), pa.string())
-    return pc.take(dictionary, pa.array(codes))
+    return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary).cast(pa.string())
 
 
 def amounts(

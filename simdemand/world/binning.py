@@ -251,7 +251,8 @@ class Growing:
         capacity = len(self.columns[0])
         if self.size + n > capacity:
             capacity = max(2 * capacity, self.size + n)
-            self.columns = [grown(column, capacity, self.size) for column in self.columns]
+            for i in range(len(self.columns)):  # one at a time: each old column goes at once
+                self.columns[i] = grown(self.columns[i], capacity, self.size)
         for column, part in zip(self.columns, parts, strict=True):
             column[self.size : self.size + n] = part
         self.size += n
