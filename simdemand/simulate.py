@@ -157,7 +157,8 @@ def with_summary(results: Results) -> Results:
     series = series_figures(timeseries)
     del timeseries  # let the time series go before the jobs are read
     jobs = coded_frame(results.jobs.select(SUMMARY_COLUMNS["jobs"]))
-    figures = job_figures(series, jobs, results.models.to_pandas(), fleet=supply)
+    catalog = scenario_catalog(results.scenario)
+    figures = job_figures(series, jobs, results.models.to_pandas(), supply, catalog)
     del jobs
     economy = (results.market, results.investment, results.budget)
     figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))

@@ -3,10 +3,12 @@ by default, and the cost of a fixed capability on the cheapest available model."
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,28 +27,6 @@ FLEET = HERE / "scenarios" / "fleet.toml"
 BASELINE = HERE.parent / "scenarios" / "baseline.toml"
 YEAR_H = DAYS_PER_YEAR * HOURS_PER_DAY
 MEMBER = r"-\d[\d.]*[BT]$"
-
-# The family tables proposed for the baseline (docs/calibration.md): the Llama 3 ladder beside
-# the closed flagships, Qwen3's dense 4B/8B/32B beside the open MoE flagships, Gemma 3's
-# 1B/4B/12B with its tokens cap beside the mid-size ones; cohorts serve the cheapest model that
-# meets their need (enterprise: open models), tiers capped at 100B and 40B active.
-BASELINE_FAMILIES = """
-[labs.frontier_closed.family]
-active_params = [8e9, 7e10]
-[labs.frontier_open.family]
-active_params = [4e9, 8e9, 3.2e10]
-[labs.midsize_open.family]
-active_params = [1e9, 4e9, 1.2e10]
-max_tokens_per_param = 2000.0
-[users.consumer.serving]
-policy = "cheapest"
-max_active_params = 1e11
-[users.developers.serving]
-policy = "cheapest"
-max_active_params = 1e11
-[users.enterprise.serving]
-max_active_params = 1e11
-"""
 
 
 def records(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -293,10 +273,9 @@ def test_reference_query_seconds_grow_with_size() -> None:
 
 
 @pytest.fixture(scope="module")
-def baseline_families(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """The technology table of the baseline with the proposed families and serving."""
-    path = extended(tmp_path_factory.mktemp("baseline"), BASELINE, BASELINE_FAMILIES)
-    results = simulate(load_scenario(path))
+def baseline_families() -> pd.DataFrame:
+    """The technology table of the baseline (with its families and cheapest-model serving)."""
+    results = simulate(load_scenario(BASELINE))
     start = pd.Timestamp("2025-01-01", tz="UTC")
     jobs, models = results.jobs.to_pandas(), results.models.to_pandas()
     return technology.by_year(jobs, models, start).set_index("year")
@@ -329,3 +308,38 @@ def test_baseline_largest_runs_keep_epochs_trend(baseline_families: pd.DataFrame
     flop = baseline_families["largest_run_flop"]
     rate = (flop[2029] / flop[2025]) ** (1 / 4)
     assert 4.0 * 0.85 <= rate <= 5.0 * 1.15
+
+
+def test_scenario_hardware_is_costed_in_the_available_measure(tmp_path: Path) -> None:
+    """A GPU the scenario adds (`[hardware.X300]`, available Sep 2025, the newest in use from
+    Mar 2026) serves the cohorts; the run's summary and `simdemand summary` cost the available
+    fixed capability on it (finite, and equal), where the bundled catalog alone would leave it
+    unknown (NaN)."""
+    from typer.testing import CliRunner
+
+    from simdemand import write_results
+    from simdemand.cli import app
+
+    x300 = (
+        "[hardware.X300]\nbf16_flop_per_s = 5e15\nfp8_flop_per_s = 1e16\nhbm_bytes = 288e9\n"
+        "hbm_bytes_per_s = 8e12\ntdp_w = 1400.0\navailable = 2025-09-01\n"
+        'usd_per_gpu_hour = 8.0\nsource = "scenario assumption"\n'
+    )
+    path = extended(tmp_path, BASELINE, x300)
+    results = simulate(load_scenario(path, ["run.end=2027-01-01", "run.resolution=month"]))
+    jobs = results.jobs.to_pandas()
+    assert "X300" in set(jobs.loc[jobs["regime"] == "test-time", "hardware"])
+    assert results.summary is not None
+    table = results.summary["technology"]
+    row = next(r for r in table if r["year"] == 2026)
+    assert np.isfinite(row["usd_per_m_tokens_available"])
+    start = pd.Timestamp("2025-01-01", tz="UTC")
+    bundled = technology.by_year(jobs, results.models.to_pandas(), start)
+    unknown = bundled.loc[bundled["year"] == 2026, "usd_per_m_tokens_available"].to_numpy()
+    assert len(unknown) == 1
+    assert np.isnan(unknown).all()
+    folder = write_results(results, tmp_path / "run")
+    out = CliRunner().invoke(app, ["summary", str(folder), "--json"])
+    assert out.exit_code == 0, out.output
+    (cli_row,) = [r for r in json.loads(out.stdout)["technology"] if r["year"] == 2026]
+    assert cli_row["usd_per_m_tokens_available"] == pytest.approx(row["usd_per_m_tokens_available"])

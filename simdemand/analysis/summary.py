@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simdemand.analysis import post_training, pretraining, supply, technology, test_time
+from simdemand.catalog import Catalog
 from simdemand.units import POST_TRAINING, PRETRAINING, TEST_TIME
 
 
@@ -28,10 +29,12 @@ def summarize(
     jobs: pd.DataFrame,
     models: pd.DataFrame,
     fleet: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """Every headline table of a run, by name (pandas tables and plain numbers); `fleet` holds
-    the capacity, fleet and waits tables of a run with a fleet."""
-    return job_figures(series_figures(timeseries), jobs, models, fleet)
+    the capacity, fleet and waits tables of a run with a fleet; `catalog` the run's hardware
+    (the bundled catalog by default)."""
+    return job_figures(series_figures(timeseries), jobs, models, fleet, catalog)
 
 
 def series_figures(timeseries: pd.DataFrame) -> dict[str, Any]:
@@ -51,6 +54,7 @@ def job_figures(
     jobs: pd.DataFrame,
     models: pd.DataFrame,
     fleet: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """The headline figures from those of the time series (`series_figures`) and the jobs."""
     out: dict[str, Any] = {"regimes": series["regimes"]}
@@ -66,7 +70,7 @@ def job_figures(
         )
     if "test_time" in series and (jobs["regime"] == TEST_TIME).any():
         out["test_time"] = test_time.with_job_measures(series["test_time"], jobs)
-        out["technology"] = technology.by_year(jobs, models, series["start"])
+        out["technology"] = technology.by_year(jobs, models, series["start"], catalog)
         out["cost_by_class"] = technology.cost_by_class(jobs)
         generated = technology.generation_by_class(jobs)
         if len(generated):

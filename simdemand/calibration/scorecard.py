@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from simdemand.catalog import Catalog, load_catalog
-from simdemand.results.reader import Run
+from simdemand.catalog import Catalog
+from simdemand.results.reader import Run, run_catalog
 from simdemand.units import HOURS_PER_DAY, PRETRAINING, TEST_TIME
 from simdemand.world.supply.installed import weights
 
@@ -166,12 +166,6 @@ def frame(rows: list[Row]) -> pd.DataFrame:
 
 
 # --- measures ------------------------------------------------------------------------------------
-
-
-def run_catalog(run: Run) -> Catalog:
-    """The bundled catalog with the hardware the run's scenario added (from its manifest)."""
-    extra = run.manifest.get("scenario", {}).get("hardware", {}) or {}
-    return load_catalog().with_entries(extra) if extra else load_catalog()
 
 
 def run_bounds(run: Run) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -47,10 +47,12 @@ def summary(
     from simdemand.analysis.market import measures as economy_measures
     from simdemand.analysis.post_training import most_popular
     from simdemand.analysis.summary import json_ready, summarize
+    from simdemand.results.reader import run_catalog
 
     run = read_run_or_exit(run_dir)
     supply = (run.capacity, run.fleet, run.waits) if run.has_fleet else None
-    figures = summarize(run.timeseries, run.jobs, run.models, fleet=supply)  # type: ignore[arg-type]
+    catalog = run_catalog(run)
+    figures = summarize(run.timeseries, run.jobs, run.models, supply, catalog)  # type: ignore[arg-type]
     figures.update(economy_measures(run.market, run.investment, run.budget))
     if as_json:
         typer.echo(json.dumps(json_ready(figures), indent=2))

@@ -23,7 +23,7 @@ from simdemand.plots.models import backtest_figure, ecosystem_figure
 from simdemand.plots.supply import supply_figure
 from simdemand.plots.technology import technology_figure
 from simdemand.plots.test_time import query_figure
-from simdemand.results.reader import Run
+from simdemand.results.reader import Run, run_catalog
 from simdemand.units import POST_TRAINING, TEST_TIME
 
 
@@ -55,7 +55,7 @@ def _models_kind(run: Run) -> Figure:
 def _technology_kind(run: Run) -> Figure:
     """Cost per token, GPU time per query, serving hardware and the largest run, by year."""
     start = pd.to_datetime(run.timeseries["time"], utc=True).min()
-    table = by_year(run.jobs, run.models, start)
+    table = by_year(run.jobs, run.models, start, run_catalog(run))
     frame = served(run.jobs, run.models)
     return technology_figure(table, cost_by_class(run.jobs), hardware_shares(frame))
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from simdemand.catalog import Catalog, load_catalog
 from simdemand.results.storage import Remote, is_uri, remote
 
 DEMAND_TABLES = ("timeseries", "jobs", "models")
@@ -70,6 +71,12 @@ def place(folder: str | Path | Remote) -> Path | Remote:
     if isinstance(folder, Remote):
         return folder
     return remote(str(folder)) if is_uri(folder) else Path(folder)
+
+
+def run_catalog(run: Run) -> Catalog:
+    """The bundled catalog with the hardware the run's scenario added (from its manifest)."""
+    extra = run.manifest.get("scenario", {}).get("hardware", {}) or {}
+    return load_catalog().with_entries(extra) if extra else load_catalog()
 
 
 def read_run(folder: str | Path | Remote) -> Run:
