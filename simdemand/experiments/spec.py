@@ -71,15 +71,6 @@ class Sample(Strict):
             raise ValueError("second_order needs at least two parameters")
         return self
 
-    def runs_per_replication(self) -> int:
-        """Rows of the design: n, n(D+2) or n(2D+2) for Sobol, n(D+1) for Morris."""
-        d = len(self.parameters)
-        if self.method == "sobol":
-            return self.n * (2 * d + 2 if self.second_order else d + 2)
-        if self.method == "morris":
-            return self.n * (d + 1)
-        return self.n
-
 
 class Metric(Strict):
     """The output a sensitivity analysis explains: a sum over the time series of each run."""

@@ -326,8 +326,3 @@ def field_error(err: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> FieldEr
     """Turn one pydantic error into a FieldError with a dotted path."""
     loc = [*prefix, *(str(p) for p in err["loc"])]
     return FieldError(".".join(loc) or "(root)", described(err))
-
-
-def unknown_hardware(name: str, catalog: Catalog) -> str:
-    """Explain an unknown hardware name, listing the known ones."""
-    return catalog.unknown(name)
