@@ -108,20 +108,7 @@ class Lab:
         )
         flop = min(wanted, gpus * peak * util * max_s)
         active, params, tokens = self.sizing(flop)
-        seconds = flop / (gpus * peak * util)
-        return RunPlan(
-            wanted_flop=wanted,
-            flop=flop,
-            params=params,
-            active_params=active,
-            tokens=tokens,
-            hardware=hardware,
-            precision=precision,
-            gpus=gpus,
-            utilization=util,
-            gpu_hours=training.gpu_hours_from_flop(flop, peak, util),
-            days=seconds / SECONDS_PER_HOUR / HOURS_PER_DAY,
-        )
+        return run_plan(wanted, flop, active, params, tokens, hardware, precision, gpus, util)
 
     def cluster(self, start_h: float, hardware: Hardware) -> int:
         """The largest cluster at `start_h`: the campus's power in GPUs of `hardware` if the lab
@@ -392,9 +379,25 @@ def member_plan(flagship: RunPlan, active: float, family: LabFamily, min_run_s: 
     util = training.training_utilization(active, params, precision, hardware_efficiency=eff)
     gpus = min(flagship.gpus, max(1, math.ceil(flop / (peak * util * min_run_s))))
     util = training.training_utilization(active, params, precision, gpus, hardware_efficiency=eff)
+    return run_plan(flop, flop, active, params, tokens, hardware, precision, gpus, util)
+
+
+def run_plan(
+    wanted: float,
+    flop: float,
+    active: float,
+    params: float,
+    tokens: float,
+    hardware: Hardware,
+    precision: Precision,
+    gpus: int,
+    util: float,
+) -> RunPlan:
+    """A run of `flop` on `gpus` of `hardware` at utilization `util`: its GPU-hours and days."""
+    peak = hardware.peak_flop_per_s(precision)
     seconds = flop / (gpus * peak * util)
     return RunPlan(
-        wanted_flop=flop,
+        wanted_flop=wanted,
         flop=flop,
         params=params,
         active_params=active,
