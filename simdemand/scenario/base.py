@@ -32,7 +32,9 @@ Growth = Annotated[float, Field(ge=0.01, le=100.0)]
 # Lags and durations in days: up to ten years (a GPU's service life is 5-6 years; the longest
 # training runs took months).
 Days = Annotated[float, Field(ge=0, le=3650)]
-PositiveDays = Annotated[float, Field(gt=0, le=3650)]
+# A span that must be positive is at least a minute: shorter ones vanish in floating point
+# against the hours since the start (an interval would end where it begins).
+PositiveDays = Annotated[float, Field(ge=1 / 1440, le=3650)]
 # Log-normal scatter in ln units: 5 puts +3 sd at e^15 = 3e6x the median, wider than any
 # spread in the data (Hugging Face derivative counts span ~4 decades).
 Sigma = Annotated[float, Field(ge=0, le=5)]
