@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from fresh import in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 RATIO_TARGET = 2.0
@@ -43,14 +44,6 @@ def measure(path: Path, resolution: str) -> dict[str, Any]:
     }
 
 
-def in_child(case: str, resolution: str) -> dict[str, Any]:
-    """Measure one case in a fresh interpreter."""
-    argv = [sys.executable, __file__, "--child", case, "--resolution", resolution]
-    done = subprocess.run(argv, check=True, capture_output=True, text=True)
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
 def main() -> int:
     """Run both cases alternately and print the best figures and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -64,7 +57,7 @@ def main() -> int:
     best: dict[str, dict[str, Any]] = {}
     for _ in range(args.repeat):
         for case in CASES:
-            figures = in_child(case, args.resolution)
+            figures = in_child(__file__, case, args.resolution)
             if case not in best or figures["wall_s"] < best[case]["wall_s"]:
                 best[case] = figures
     for case, figures in best.items():
