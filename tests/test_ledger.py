@@ -39,6 +39,7 @@ def test_order_of_single_and_bulk_appends_is_kept() -> None:
         ("pretraining", 1.0, 1.0, 1.0),
         ("pretraining", 0.0, 1.0, -1.0),
         ("pretraining", 0.0, float("nan"), 1.0),
+        ("pretraining", 0.0, 1.0, float("inf")),
     ],
 )
 def test_corrupt_intervals_are_refused(

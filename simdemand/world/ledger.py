@@ -6,6 +6,7 @@ hour, to the meter as they are charged: that is where the fleet reads demand fro
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -76,14 +77,14 @@ class Ledger:
     ) -> None:
         """Append one interval [start_h, end_h) and its totals: GPU-hours, FLOP, queries, tokens;
         `base_id` names the family's base of a derivative."""
-        amounts = np.array([gpu_hours, flop, queries, tokens, derivatives])
-        check(regime, np.array([start_h]), np.array([end_h]), amounts)
+        amounts = (float(gpu_hours), float(flop), float(queries), float(tokens), float(derivatives))
+        check_row(regime, start_h, end_h, amounts)
         if self.meter is not None and self.meter.flows(regime, activity):
             self.meter.add_intervals(
                 regime, hardware, np.array([start_h]), np.array([end_h]), np.array([gpu_hours])
             )
         labels = (regime, agent, activity, model_id, hardware, base_id)
-        self.rows.append((*labels, start_h, end_h, *amounts.tolist()))
+        self.rows.append((*labels, start_h, end_h, *amounts))
 
     def record_many(
         self,
@@ -248,16 +249,28 @@ def labels(chunks: list[dict[str, str | np.ndarray]], name: str, sizes: list[int
     return out
 
 
+BAD_TIMES = "intervals need finite times with end_h > start_h"
+BAD_AMOUNTS = "amounts (gpu_hours, flop, queries, tokens) must be finite and non-negative"
+
+
 def check(regime: str, start_h: FloatArray, end_h: FloatArray, amounts: FloatArray) -> None:
     """Refuse intervals that would corrupt the log: unknown regime, bad times or amounts."""
     if regime not in REGIMES:
         raise ValueError(f"unknown regime '{regime}'")
     if not (np.all(np.isfinite(start_h)) and np.all(end_h > start_h)):
-        raise ValueError("intervals need finite times with end_h > start_h")
+        raise ValueError(BAD_TIMES)
     if not (np.all(np.isfinite(amounts)) and np.all(amounts >= 0)):
-        raise ValueError(
-            "amounts (gpu_hours, flop, queries, tokens) must be finite and non-negative"
-        )
+        raise ValueError(BAD_AMOUNTS)
+
+
+def check_row(regime: str, start_h: float, end_h: float, amounts: tuple[float, ...]) -> None:
+    """`check` for one interval, on plain floats (an agent may charge many one by one)."""
+    if regime not in REGIMES:
+        raise ValueError(f"unknown regime '{regime}'")
+    if not (math.isfinite(start_h) and end_h > start_h):
+        raise ValueError(BAD_TIMES)
+    if not all(math.isfinite(a) and a >= 0 for a in amounts):
+        raise ValueError(BAD_AMOUNTS)
 
 
 def clip(iv: Intervals, lo_h: float, hi_h: float) -> Intervals:
