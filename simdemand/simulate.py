@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,14 +17,20 @@ from simdemand.analysis.market import measures as economy_measures
 from simdemand.analysis.summary import job_figures, json_ready, series_figures
 from simdemand.results.grid import bin_edges
 from simdemand.results.market import budget_table, investment_table, market_table
-from simdemand.results.run import Results
+from simdemand.results.run import Parts, Results, provenance
 from simdemand.results.supply import supply_tables
 from simdemand.results.tables import (
+    JOBS,
+    ROWS_PER_PART,
+    TIMESERIES,
     Labels,
+    Series,
     amounts,
-    jobs_table,
+    job_columns,
+    jobs_parts,
     models_table,
-    timeseries_table,
+    numbers_only,
+    schema_of,
 )
 from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.schema import Scenario
@@ -56,6 +63,34 @@ def simulate(scenario: Scenario, progress: Progress | None = None, summary: bool
     """Simulate a scenario to its horizon and return its tables and (unless `summary` is
     False) their headline figures; no I/O, nothing printed."""
     began = time.perf_counter()
+    records = Records(scenario, run_world(scenario, progress))
+    timeseries = whole(TIMESERIES, records.timeseries_parts())
+    results = Results(
+        scenario=scenario,
+        timeseries=timeseries,
+        jobs=whole(JOBS, records.jobs_parts()),
+        models=records.models,
+        streams=records.streams,
+        wall_time_s=time.perf_counter() - began,
+        supply=records.supply,
+        **records.economy,
+    )
+    return replace(results, summary=records.summary()) if summary else results
+
+
+def simulate_parts(
+    scenario: Scenario, progress: Progress | None = None, summary: bool = True
+) -> Streamed:
+    """Simulate a scenario to its horizon; its time series and jobs are made part by part as
+    they are written (`write_results`), so that memory is bounded by a part, not the horizon.
+    The route of `simdemand run` and of sweeps."""
+    began = time.perf_counter()
+    records = Records(scenario, run_world(scenario, progress))
+    return Streamed(records, time.perf_counter() - began, summary)
+
+
+def run_world(scenario: Scenario, progress: Progress | None = None) -> World:
+    """Build the world and run it to its horizon."""
     world = build_world(scenario)
     horizon = world.horizon_h
     if world.now < 0:
@@ -64,36 +99,143 @@ def simulate(scenario: Scenario, progress: Progress | None = None, summary: bool
         world.env.run(until=horizon * k / PROGRESS_STEPS)
         if progress is not None:
             progress(world.now, horizon)
-    results = tables(scenario, world)
-    del world  # the ledger's chunks and the agents are not needed for the summary
-    results = replace(results, wall_time_s=time.perf_counter() - began)
-    return with_summary(results) if summary else results
+    return world
+
+
+def whole(schema: pa.Schema, parts: Iterator[pa.Table]) -> pa.Table:
+    """A table from its parts."""
+    tables = list(parts)
+    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def tables(scenario: Scenario, world: World) -> Results:
-    """The world's records as the run's tables."""
-    horizon = world.horizon_h
-    intervals = clip(world.ledger.take(0.0, horizon), 0.0, horizon)
-    labels = Labels(intervals)
-    money = amounts(intervals, world.catalog, scenario.run.pue, labels)
-    edges = bin_edges(scenario.run)
-    supply = None
-    if world.fleet is not None and world.allocator is not None:
-        allocation = world.allocator.finish()
-        waits = [*world.fleet.waits, *world.fleet.pending()]
-        supply = supply_tables(
-            allocation, waits, world.catalog, scenario.run.pue, edges, world.start
-        )
+    """The world's records as the run's tables (no summary)."""
+    records = Records(scenario, world)
     return Results(
         scenario=scenario,
-        timeseries=timeseries_table(intervals, money, edges, world.start, labels),
-        jobs=jobs_table(intervals, money, world.start, labels),
-        models=models_table(world.registry.models, world.start),
-        streams=dict(world.streams.taken),
+        timeseries=whole(TIMESERIES, records.timeseries_parts()),
+        jobs=whole(JOBS, records.jobs_parts()),
+        models=records.models,
+        streams=records.streams,
         wall_time_s=0.0,
-        supply=supply,
-        **economy_tables(world, edges),
+        supply=records.supply,
+        **records.economy,
     )
+
+
+class Records:
+    """What a run recorded, ready to be made into its tables: the intervals (labels coded once,
+    amounts costed), the small tables, and the time series and the jobs part by part.
+
+    The summary is computed from the columns it reads, kept as coded columns (labels as codes)
+    while the time series' parts are made, and from the jobs' columns made anew: never from the
+    whole tables as text.
+    """
+
+    def __init__(self, scenario: Scenario, world: World) -> None:
+        horizon = world.horizon_h
+        self.scenario = scenario
+        intervals = clip(world.ledger.take(0.0, horizon), 0.0, horizon)
+        self.labels = Labels(intervals)
+        self.intervals = numbers_only(intervals)
+        del intervals
+        self.money = amounts(self.intervals, world.catalog, scenario.run.pue, self.labels)
+        self.start = world.start
+        edges = bin_edges(scenario.run)
+        self.series = Series(self.intervals, self.money, edges, world.start, self.labels)
+        self.models = models_table(world.registry.models, world.start)
+        self.streams = dict(world.streams.taken)
+        self.supply = None
+        if world.fleet is not None and world.allocator is not None:
+            allocation = world.allocator.finish()
+            waits = [*world.fleet.waits, *world.fleet.pending()]
+            self.supply = supply_tables(
+                allocation, waits, world.catalog, scenario.run.pue, edges, world.start
+            )
+        self.economy = economy_tables(world, edges)
+        self.kept: list[pa.Table] = []
+        self.rows = ROWS_PER_PART  # rows per part of the time series and the jobs
+
+    def timeseries_parts(self) -> Iterator[pa.Table]:
+        """The time series in parts, keeping the columns the summary reads as they are made."""
+        self.kept = []
+        for cells in self.series.parts(self.rows):
+            self.kept.append(self.series.columns(cells, SUMMARY_COLUMNS["timeseries"], CODED))
+            yield self.series.table(cells)
+
+    def jobs_parts(self) -> Iterator[pa.Table]:
+        """The jobs in parts."""
+        yield from jobs_parts(self.intervals, self.money, self.start, self.labels, self.rows)
+
+    def summary(self) -> dict[str, Any]:
+        """The headline figures (those of `simdemand summary --json`), once the time series'
+        parts have all been made."""
+        supply = None
+        if self.supply is not None:
+            s = self.supply
+            supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
+        kept = whole(self.series_schema(), iter(self.kept))
+        self.kept = []
+        timeseries = coded_frame(kept)
+        del kept
+        series = series_figures(timeseries)
+        del timeseries  # let the time series go before the jobs are read
+        iv = self.intervals
+        names = SUMMARY_COLUMNS["jobs"]
+        jobs_columns = job_columns(
+            iv, self.money, self.start, self.labels, names, 0, len(iv), CODED
+        )
+        jobs = coded_frame(jobs_columns)
+        del jobs_columns
+        catalog = scenario_catalog(self.scenario)
+        figures = job_figures(series, jobs, self.models.to_pandas(), supply, catalog)
+        del jobs
+        economy = (self.economy.get(name) for name in ("market", "investment", "budget"))
+        figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
+        summary: dict[str, Any] = json_ready(figures)
+        return summary
+
+    def series_schema(self) -> pa.Schema:
+        """The schema of the kept columns of the time series."""
+        return schema_of(TIMESERIES, SUMMARY_COLUMNS["timeseries"], CODED)
+
+
+class Streamed:
+    """A run whose time series and jobs are `Parts`, made as `write_results` writes them; its
+    summary (unless left out) is computed once they are written."""
+
+    def __init__(self, records: Records, wall_time_s: float, summarize: bool) -> None:
+        self.records = records
+        self.scenario = records.scenario
+        self.streams = records.streams
+        self.wall_time_s = wall_time_s
+        self.summarize = summarize
+        self.figures: dict[str, Any] | None = None
+        self.parts = {
+            "timeseries": Parts(TIMESERIES, records.timeseries_parts),
+            "jobs": Parts(JOBS, records.jobs_parts),
+        }
+
+    @property
+    def summary(self) -> dict[str, Any] | None:
+        """The headline figures, computed when first asked for (after the parts are written)."""
+        if self.summarize and self.figures is None:
+            self.figures = self.records.summary()
+        return self.figures
+
+    def tables(self) -> dict[str, pa.Table | Parts]:
+        """The run's tables by file name, as `Results.tables` names them."""
+        records = self.records
+        out: dict[str, pa.Table | Parts] = {**self.parts, "models": records.models}
+        if records.supply is not None:
+            s = records.supply
+            out.update(capacity=s.capacity, fleet=s.fleet, waits=s.waits)
+        out.update(records.economy)
+        return out
+
+    def provenance(self) -> dict[str, str]:
+        """Facts that identify the run."""
+        return provenance(self.scenario)
 
 
 # The columns the summary reads (analysis.summary.summarize): the others are not converted.
@@ -145,25 +287,6 @@ def economy_tables(world: World, edges: FloatArray) -> dict[str, pa.Table]:
     if world.budget.spec is not None:
         tables["budget"] = budget_table(world.budget.records(), world.start)
     return tables
-
-
-def with_summary(results: Results) -> Results:
-    """The results with their headline figures (those of `simdemand summary --json`)."""
-    supply = None
-    if results.supply is not None:
-        s = results.supply
-        supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
-    timeseries = coded_frame(results.timeseries.select(SUMMARY_COLUMNS["timeseries"]))
-    series = series_figures(timeseries)
-    del timeseries  # let the time series go before the jobs are read
-    jobs = coded_frame(results.jobs.select(SUMMARY_COLUMNS["jobs"]))
-    catalog = scenario_catalog(results.scenario)
-    figures = job_figures(series, jobs, results.models.to_pandas(), supply, catalog)
-    del jobs
-    economy = (results.market, results.investment, results.budget)
-    figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
-    summary = json_ready(figures)
-    return replace(results, summary=summary)
 
 
 def coded_frame(table: pa.Table) -> pd.DataFrame:
