@@ -28,9 +28,8 @@ from simdemand.results.tables import (
     amounts,
     job_columns,
     jobs_parts,
+    microseconds,
     models_table,
-    numbers_only,
-    schema_of,
 )
 from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.schema import Scenario
@@ -135,10 +134,10 @@ class Records:
     def __init__(self, scenario: Scenario, world: World) -> None:
         horizon = world.horizon_h
         self.scenario = scenario
-        intervals = clip(world.ledger.take(0.0, horizon), 0.0, horizon)
-        self.labels = Labels(intervals)
-        self.intervals = numbers_only(intervals)
-        del intervals
+        # Every interval taken overlaps the horizon: clipping cuts some, drops none.
+        taken, coded = world.ledger.take_coded(0.0, horizon)
+        self.intervals = clip(taken, 0.0, horizon)
+        self.labels = Labels(coded=dict(coded))
         self.money = amounts(self.intervals, world.catalog, scenario.run.pue, self.labels)
         self.start = world.start
         edges = bin_edges(scenario.run)
@@ -153,14 +152,15 @@ class Records:
                 allocation, waits, world.catalog, scenario.run.pue, edges, world.start
             )
         self.economy = economy_tables(world, edges)
-        self.kept: list[pa.Table] = []
+        self.kept: dict[str, list[npt.NDArray[Any]]] = {}
         self.rows = ROWS_PER_PART  # rows per part of the time series and the jobs
 
     def timeseries_parts(self) -> Iterator[pa.Table]:
         """The time series in parts, keeping the columns the summary reads as they are made."""
-        self.kept = []
+        self.kept = {name: [] for name in SUMMARY_COLUMNS["timeseries"]}
         for cells in self.series.parts(self.rows):
-            self.kept.append(self.series.columns(cells, SUMMARY_COLUMNS["timeseries"], CODED))
+            for name, values in self.series.arrays(cells, SUMMARY_COLUMNS["timeseries"]).items():
+                self.kept[name].append(values)
             yield self.series.table(cells)
 
     def jobs_parts(self) -> Iterator[pa.Table]:
@@ -174,19 +174,10 @@ class Records:
         if self.supply is not None:
             s = self.supply
             supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
-        kept = whole(self.series_schema(), iter(self.kept))
-        self.kept = []
-        timeseries = coded_frame(kept)
-        del kept
+        timeseries = self.kept_frame()
         series = series_figures(timeseries)
         del timeseries  # let the time series go before the jobs are read
-        iv = self.intervals
-        names = SUMMARY_COLUMNS["jobs"]
-        jobs_columns = job_columns(
-            iv, self.money, self.start, self.labels, names, 0, len(iv), CODED
-        )
-        jobs = coded_frame(jobs_columns)
-        del jobs_columns
+        jobs = self.jobs_frame()
         catalog = scenario_catalog(self.scenario)
         figures = job_figures(series, jobs, self.models.to_pandas(), supply, catalog)
         del jobs
@@ -195,9 +186,40 @@ class Records:
         summary: dict[str, Any] = json_ready(figures)
         return summary
 
-    def series_schema(self) -> pa.Schema:
-        """The schema of the kept columns of the time series."""
-        return schema_of(TIMESERIES, SUMMARY_COLUMNS["timeseries"], CODED)
+    def jobs_frame(self) -> pd.DataFrame:
+        """The columns of the jobs the summary reads, as the frame `coded_frame` makes of them
+        (labels as categoricals), from the intervals: their amounts are not copied."""
+        iv = self.intervals
+        frame: dict[str, Any] = {}
+        for name in SUMMARY_COLUMNS["jobs"]:
+            if name in CODED:
+                codes, labels = self.labels(name)
+                frame[name] = pd.Categorical.from_codes(codes, categories=pd.Index(list(labels)))
+            elif name in ("start", "end"):
+                frame[name] = utc(microseconds(self.start, getattr(iv, f"{name}_h")))
+            elif name in self.money:
+                frame[name] = self.money[name]
+            else:  # gpus and base_id, as the jobs table has them
+                column = job_columns(iv, self.money, self.start, self.labels, [name], 0, len(iv))
+                frame[name] = column.column(0).to_pandas()
+        return pd.DataFrame(frame, copy=False)
+
+    def kept_frame(self) -> pd.DataFrame:
+        """The kept columns of the time series as the frame `coded_frame` makes of them (labels
+        as categoricals), each column joined in turn and its parts let go."""
+        frame: dict[str, Any] = {}
+        for name in SUMMARY_COLUMNS["timeseries"]:
+            parts = self.kept.pop(name, [])
+            values = np.concatenate(parts) if parts else np.empty(0, np.int64)
+            del parts
+            if name == "time":
+                frame[name] = utc(values)
+            elif name in CODED:
+                categories = pd.Index(self.series.labels(name))
+                frame[name] = pd.Categorical.from_codes(values, categories=categories)
+            else:
+                frame[name] = values.astype(np.float64, copy=False)
+        return pd.DataFrame(frame, copy=False)
 
 
 class Streamed:
@@ -287,6 +309,11 @@ def economy_tables(world: World, edges: FloatArray) -> dict[str, pa.Table]:
     if world.budget.spec is not None:
         tables["budget"] = budget_table(world.budget.records(), world.start)
     return tables
+
+
+def utc(microseconds: npt.NDArray[np.int64]) -> pd.Series:
+    """Microseconds since the epoch as UTC times, as a timestamp column converts to pandas."""
+    return pd.Series(microseconds.view("datetime64[us]"), copy=False).dt.tz_localize("UTC")
 
 
 def coded_frame(table: pa.Table) -> pd.DataFrame:

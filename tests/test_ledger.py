@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simdemand.world.demand import DemandMeter
@@ -127,3 +128,31 @@ def test_hourly_charges_become_wide_rows_flushed_when_labels_change() -> None:
         0.0,
         1.0,
     ]
+
+
+def filled() -> Ledger:
+    """A ledger with shared-label chunks, per-row labels and single rows, one chunk of which
+    lies wholly outside [0, 10)."""
+    ledger = Ledger()
+    ledger.record("pretraining", "lab", "final-run", "m2", "H100-SXM", 0.0, 10.0, 5.0, 1.0)
+    hours = np.array([1.0, 2.0, 3.0])
+    ones = np.ones(3)
+    ids = np.array(["m3", "m1", "m3"], dtype=object)
+    ledger.record_many("test-time", "u", "chat", ids, "A100-80GB", hours, hours + 1, ones, ones)
+    ledger.record_many(
+        "test-time", "gone", "chat", "m9", "B200", hours + 20, hours + 21, ones, ones
+    )
+    ledger.record("post-training", "c", "sft", "m1", "H100-SXM", 5.0, 6.0, 7.0, 8.0)
+    return ledger
+
+
+def test_coded_take_codes_as_factorize_does_and_drops_labels_of_dropped_rows() -> None:
+    """`take_coded` gives the times and amounts of `take`, and each text column's codes and
+    labels as `pd.factorize(column, sort=True)` gives them: labels of dropped rows absent."""
+    taken, (coded, numbers) = filled().take(0.0, 10.0), filled().take_coded(0.0, 10.0)[::-1]
+    for name in ("regime", "agent", "model_id", "hardware", "base_id"):
+        codes, labels = pd.factorize(getattr(taken, name), sort=True)
+        assert coded[name][0].tolist() == codes.tolist()
+        assert coded[name][1] == labels.tolist()
+    assert coded["agent"][1] == ["c", "lab", "u"]
+    assert numbers.gpu_hours.tolist() == taken.gpu_hours.tolist() == [5.0, 1.0, 1.0, 1.0, 7.0]

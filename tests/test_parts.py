@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from simdemand import load_scenario, simulate, write_results
 from simdemand.results.tables import ROWS_PER_PART
 from simdemand.scenario.schema import Scenario
-from simdemand.simulate import Records, Streamed, run_world
+from simdemand.simulate import SUMMARY_COLUMNS, Records, Streamed, coded_frame, run_world
 
 HERE = Path(__file__).parent / "scenarios"
 ROWS = 1000  # rows per part here: the small scenario's tables make several parts
@@ -89,3 +90,20 @@ def test_a_write_failing_midway_leaves_no_folder(scenario: Scenario, tmp_path: P
     with pytest.raises(RuntimeError, match="disk full"):
         write_results(run, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_kept_time_series_is_the_frame_of_the_whole_table(scenario: Scenario) -> None:
+    """The summary reads the time series kept as its parts were made: the same frame (values,
+    dtypes, categories) as the whole table's summary columns converted at once."""
+    run = streamed(scenario)
+    parts = list(run.records.timeseries_parts())
+    table = pa.concat_tables(parts).select(SUMMARY_COLUMNS["timeseries"])
+    pd.testing.assert_frame_equal(run.records.kept_frame(), coded_frame(table))
+
+
+def test_the_jobs_summary_frame_is_that_of_the_jobs_table(scenario: Scenario) -> None:
+    """The summary reads the jobs from the intervals: the same frame as the jobs table's summary
+    columns converted."""
+    run = streamed(scenario)
+    table = pa.concat_tables(run.records.jobs_parts()).select(SUMMARY_COLUMNS["jobs"])
+    pd.testing.assert_frame_equal(run.records.jobs_frame(), coded_frame(table))

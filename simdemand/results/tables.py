@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -91,24 +90,19 @@ Coded = tuple[npt.NDArray[np.int32], Any]
 
 class Labels:
     """The text columns of some intervals, each factorized once: codes (int32), and the labels
-    in alphabetical order. The intervals' text columns can go once these are made."""
+    in alphabetical order."""
 
-    def __init__(self, iv: Intervals) -> None:
-        self.coded: dict[str, Coded] = {}
+    def __init__(self, iv: Intervals | None = None, coded: dict[str, Coded] | None = None):
+        """Code the text columns of `iv`, or take them coded (`Ledger.take_coded`)."""
+        self.coded: dict[str, Coded] = dict(coded or {})
         for name in TEXT:
-            codes, labels = pd.factorize(getattr(iv, name), sort=True)
-            self.coded[name] = (codes.astype(np.int32), labels)
+            if name not in self.coded and iv is not None:
+                codes, labels = pd.factorize(getattr(iv, name), sort=True)
+                self.coded[name] = (codes.astype(np.int32), labels)
 
     def __call__(self, name: str) -> Coded:
         """(codes, labels) of column `name`."""
         return self.coded[name]
-
-
-def numbers_only(iv: Intervals) -> Intervals:
-    """The intervals with their text columns emptied (`Labels` holds them as codes): their
-    times and amounts alone."""
-    empty = np.empty(0, dtype=object)
-    return replace(iv, **dict.fromkeys(TEXT, empty))
 
 
 def text(coded: Coded) -> pa.Array:
@@ -273,6 +267,26 @@ class Series:
     def table(self, cells: Cells) -> pa.Table:
         """The rows of some cells."""
         return self.columns(cells, TIMESERIES.names)
+
+    def arrays(self, cells: Cells, names: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
+        """Columns `names` of the rows of some cells as numpy: time in microseconds since the
+        epoch, labels as codes (the smallest integers that hold them), amounts."""
+        out: dict[str, npt.NDArray[Any]] = {}
+        sums = dict(zip(self.money, cells.sums, strict=True))
+        for name in names:
+            if name == "time":
+                out[name] = self.times[cells.bins]
+            elif name in sums:
+                out[name] = sums[name]
+            else:
+                k = self.KEYS.index(name)
+                kind = np.min_scalar_type(-max(len(self.names[k]), 1))
+                out[name] = self.group_codes[k][cells.groups].astype(kind)
+        return out
+
+    def labels(self, name: str) -> list[str]:
+        """The labels of a label column, in alphabetical order (its codes index them)."""
+        return list(self.names[self.KEYS.index(name)])
 
     def columns(
         self, cells: Cells, names: Sequence[str], coded: frozenset[str] = frozenset()

@@ -324,6 +324,8 @@ def write_parquet(table: pa.Table | Parts, path: Path | Remote, metadata: dict[s
         with pq.ParquetWriter(target, schema, **options) as writer:
             for part in table:
                 writer.write_table(part.replace_schema_metadata(merged))
+                del part
+                pa.default_memory_pool().release_unused()
     else:
         pq.write_table(table.replace_schema_metadata(merged), target, **options)
     if isinstance(path, Path):
