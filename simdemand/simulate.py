@@ -62,7 +62,7 @@ def simulate(scenario: Scenario, progress: Progress | None = None, summary: bool
     """Simulate a scenario to its horizon and return its tables and (unless `summary` is
     False) their headline figures; no I/O, nothing printed."""
     began = time.perf_counter()
-    records = Records(scenario, run_world(scenario, progress))
+    records = Records(scenario, run_world(scenario, progress), summary)
     timeseries = whole(TIMESERIES, records.timeseries_parts())
     results = Results(
         scenario=scenario,
@@ -84,8 +84,8 @@ def simulate_parts(
     they are written (`write_results`), so that memory is bounded by a part, not the horizon.
     The route of `simdemand run` and of sweeps."""
     began = time.perf_counter()
-    records = Records(scenario, run_world(scenario, progress))
-    return Streamed(records, time.perf_counter() - began, summary)
+    records = Records(scenario, run_world(scenario, progress), summary)
+    return Streamed(records, time.perf_counter() - began)
 
 
 def run_world(scenario: Scenario, progress: Progress | None = None) -> World:
@@ -109,7 +109,7 @@ def whole(schema: pa.Schema, parts: Iterator[pa.Table]) -> pa.Table:
 
 def tables(scenario: Scenario, world: World) -> Results:
     """The world's records as the run's tables (no summary)."""
-    records = Records(scenario, world)
+    records = Records(scenario, world, summarize=False)
     return Results(
         scenario=scenario,
         timeseries=whole(TIMESERIES, records.timeseries_parts()),
@@ -126,14 +126,15 @@ class Records:
     """What a run recorded, ready to be made into its tables: the intervals (labels coded once,
     amounts costed), the small tables, and the time series and the jobs part by part.
 
-    The summary is computed from the columns it reads, kept as coded columns (labels as codes)
-    while the time series' parts are made, and from the jobs' columns made anew: never from the
-    whole tables as text.
+    With `summarize`, the summary is computed from the columns it reads, never from the whole
+    tables as text: the time series' columns kept (labels as codes) as its parts are made, and
+    the jobs' made from the intervals.
     """
 
-    def __init__(self, scenario: Scenario, world: World) -> None:
+    def __init__(self, scenario: Scenario, world: World, summarize: bool = True) -> None:
         horizon = world.horizon_h
         self.scenario = scenario
+        self.summarize = summarize
         # Every interval taken overlaps the horizon: clipping cuts some, drops none.
         taken, coded = world.ledger.take_coded(0.0, horizon)
         self.intervals = clip(taken, 0.0, horizon)
@@ -156,10 +157,12 @@ class Records:
         self.rows = ROWS_PER_PART  # rows per part of the time series and the jobs
 
     def timeseries_parts(self) -> Iterator[pa.Table]:
-        """The time series in parts, keeping the columns the summary reads as they are made."""
-        self.kept = {name: [] for name in SUMMARY_COLUMNS["timeseries"]}
+        """The time series in parts; with `summarize`, the columns the summary reads are kept as
+        the parts are made."""
+        names = SUMMARY_COLUMNS["timeseries"] if self.summarize else []
+        self.kept = {name: [] for name in names}
         for cells in self.series.parts(self.rows):
-            for name, values in self.series.arrays(cells, SUMMARY_COLUMNS["timeseries"]).items():
+            for name, values in self.series.arrays(cells, names).items():
                 self.kept[name].append(values)
             yield self.series.table(cells)
 
@@ -169,15 +172,17 @@ class Records:
 
     def summary(self) -> dict[str, Any]:
         """The headline figures (those of `simdemand summary --json`), once the time series'
-        parts have all been made."""
+        parts have all been made (with `summarize`)."""
+        if not self.summarize:
+            raise RuntimeError("the summary needs the time series' columns (summarize)")
         supply = None
         if self.supply is not None:
             s = self.supply
             supply = (s.capacity.to_pandas(), s.fleet.to_pandas(), s.waits.to_pandas())
-        timeseries = self.kept_frame()
+        jobs, timeseries = self.jobs_frame(), self.kept_frame()
+        self.let_go()  # all but what the two frames hold, before the figures are computed
         series = series_figures(timeseries)
-        del timeseries  # let the time series go before the jobs are read
-        jobs = self.jobs_frame()
+        del timeseries
         catalog = scenario_catalog(self.scenario)
         figures = job_figures(series, jobs, self.models.to_pandas(), supply, catalog)
         del jobs
@@ -185,6 +190,11 @@ class Records:
         figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
         summary: dict[str, Any] = json_ready(figures)
         return summary
+
+    def let_go(self) -> None:
+        """Let go of the intervals and what is made of them (the run's parts can no longer be
+        made): the last step of the summary."""
+        del self.intervals, self.money, self.labels, self.series
 
     def jobs_frame(self) -> pd.DataFrame:
         """The columns of the jobs the summary reads, as the frame `coded_frame` makes of them
@@ -226,27 +236,27 @@ class Streamed:
     """A run whose time series and jobs are `Parts`, made as `write_results` writes them; its
     summary (unless left out) is computed once they are written."""
 
-    def __init__(self, records: Records, wall_time_s: float, summarize: bool) -> None:
+    def __init__(self, records: Records, wall_time_s: float) -> None:
         self.records = records
         self.scenario = records.scenario
         self.streams = records.streams
         self.wall_time_s = wall_time_s
-        self.summarize = summarize
         self.figures: dict[str, Any] | None = None
+        # The jobs first: their parts are then written before the time series' columns are kept.
         self.parts = {
-            "timeseries": Parts(TIMESERIES, records.timeseries_parts),
             "jobs": Parts(JOBS, records.jobs_parts),
+            "timeseries": Parts(TIMESERIES, records.timeseries_parts),
         }
 
     @property
     def summary(self) -> dict[str, Any] | None:
         """The headline figures, computed when first asked for (after the parts are written)."""
-        if self.summarize and self.figures is None:
+        if self.records.summarize and self.figures is None:
             self.figures = self.records.summary()
         return self.figures
 
     def tables(self) -> dict[str, pa.Table | Parts]:
-        """The run's tables by file name, as `Results.tables` names them."""
+        """The run's tables by file name, as `Results.tables` names them (the jobs first)."""
         records = self.records
         out: dict[str, pa.Table | Parts] = {**self.parts, "models": records.models}
         if records.supply is not None:

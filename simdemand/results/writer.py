@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol, overload
@@ -322,14 +323,26 @@ def write_parquet(table: pa.Table | Parts, path: Path | Remote, metadata: dict[s
         target = str(path.with_name(path.name + ".tmp"))
     if isinstance(table, Parts):
         with pq.ParquetWriter(target, schema, **options) as writer:
-            for part in table:
-                writer.write_table(part.replace_schema_metadata(merged))
-                del part
-                pa.default_memory_pool().release_unused()
+            write_parts(writer, table, merged)
     else:
         pq.write_table(table.replace_schema_metadata(merged), target, **options)
     if isinstance(path, Path):
         os.replace(target, path)
+
+
+def write_parts(writer: pq.ParquetWriter, parts: Parts, metadata: dict[bytes, bytes]) -> None:
+    """Write each part as a row group, in a thread of its own while the next part is made (the
+    encoding lets go of the interpreter): two parts at most are held at once."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        writing: Future[None] | None = None
+        for part in parts:
+            if writing is not None:
+                writing.result()
+            writing = pool.submit(writer.write_table, part.replace_schema_metadata(metadata))
+            del part
+            pa.default_memory_pool().release_unused()
+        if writing is not None:
+            writing.result()
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
