@@ -75,6 +75,12 @@ def test_default_is_derived_from_its_published_figures() -> None:
     assert spec.h100e_at_reference == physics.DEFAULT_H100E_AT_REFERENCE
     assert spec.growth_per_year == physics.DEFAULT_GROWTH_PER_YEAR
     assert spec.reference_date == physics.REFERENCE_DATE
+    # The baseline spells the defaults out (growth to four decimals).
+    baseline = load_scenario(HERE.parent / "scenarios" / "baseline.toml").background
+    assert set(baseline) == {"recommendation"}
+    assert baseline["recommendation"].h100e_at_reference == spec.h100e_at_reference
+    assert baseline["recommendation"].growth_per_year == pytest.approx(spec.growth_per_year, 1e-4)
+    assert baseline["recommendation"].reference_date == spec.reference_date
 
 
 def test_every_figure_behind_the_default_is_sourced() -> None:
@@ -285,6 +291,7 @@ def test_scorecard_counts_background_in_demand_and_energy(tmp_path: Path) -> Non
         ("background.r.growth_per_year=0.0", "background.r.growth_per_year"),
         ("background.r.reference_date=1990-01-01", "background.r.growth_per_year"),
         ("background.r.pools=['nowhere']", "background.r.pools"),
+        ("fleet.pools.cloud.regimes=[]", "fleet.pools.cloud.regimes"),
         ("background.r.hardware='H100-SXM'", "background.r.hardware"),
     ],
 )
@@ -292,7 +299,7 @@ def test_bad_background_is_refused_naming_the_field(
     tmp_path: Path, override: str, field: str
 ) -> None:
     out = tmp_path / "out"
-    path = write(tmp_path, ALONE)
+    path = write(tmp_path, ALONE + (TINY_FLEET if "fleet" in override else ""))
     result = CliRunner().invoke(app, ["run", str(path), "--set", override, "--out", str(out)])
     assert result.exit_code == 2, result.output
     assert field in result.output

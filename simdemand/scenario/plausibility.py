@@ -97,9 +97,18 @@ def overflows(growth: float, years: tuple[float, float]) -> bool:
 
 
 def background_errors(scenario: Scenario) -> Iterator[FieldError]:
-    """Each background workload's trend within bounds over the horizon, in pools that exist."""
+    """Each background workload's trend within bounds over the horizon, in pools that exist; a
+    pool that admits no regime holds some workload."""
     run = scenario.run
-    pools = () if scenario.fleet is None else tuple(scenario.fleet.pools)
+    specs = {} if scenario.fleet is None else scenario.fleet.pools
+    pools = tuple(specs)
+    named = {pool for spec in scenario.background.values() for pool in spec.pools}
+    for pool, pool_spec in specs.items():
+        if not pool_spec.regimes and pool not in named:
+            yield FieldError(
+                f"fleet.pools.{pool}.regimes",
+                "the pool admits no regime and no [background] workload runs in it (`pools`)",
+            )
     for name, spec in scenario.background.items():
         unknown = [pool for pool in spec.pools if pool not in pools]
         if unknown:
