@@ -12,8 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from simdemand.analysis import background as background_figures
 from simdemand.analysis.market import measures as economy_measures
 from simdemand.analysis.summary import job_figures, json_ready, series_figures
+from simdemand.results.background import background_table
 from simdemand.results.grid import bin_edges
 from simdemand.results.market import budget_table, investment_table, market_table
 from simdemand.results.run import Results
@@ -92,7 +94,22 @@ def tables(scenario: Scenario, world: World) -> Results:
         streams=dict(world.streams.taken),
         wall_time_s=0.0,
         supply=supply,
+        background=background(scenario, world, edges),
         **economy_tables(world, edges),
+    )
+
+
+def background(scenario: Scenario, world: World, edges: FloatArray) -> pa.Table | None:
+    """The background load's table (none without `[background]`), with what the fleet ran of
+    it when there is one."""
+    if not scenario.background:
+        return None
+    held = None
+    if world.fleet is not None:
+        first = -world.fleet.first
+        held = {name: series[first:] for name, series in world.fleet.background.items()}
+    return background_table(
+        scenario.background, world.catalog, scenario.run.pue, edges, world.start, held
     )
 
 
@@ -162,6 +179,8 @@ def with_summary(results: Results) -> Results:
     del jobs
     economy = (results.market, results.investment, results.budget)
     figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
+    if results.background is not None:
+        figures["background"] = background_figures.by_year(results.background.to_pandas())
     summary = json_ready(figures)
     return replace(results, summary=summary)
 

@@ -529,7 +529,7 @@ def test_baseline_2025_energy_sits_within_public_data_centre_figures() -> None:
         ("fleet.pools.own.labs=['nobody']", "fleet.pools.own.labs"),
         ("fleet.pools.cloud.share=0.6", "fleet"),
         ("fleet.priority=['post-training', 'test-time', 'pretraining']", "fleet"),
-        ("fleet.pools.cloud.regimes=[]", "fleet.pools.cloud"),
+        ("fleet.pools.cloud.regimes=[]", "fleet.pools.cloud.regimes"),  # and no background
         ("fleet.growth.end=2020-01-01", "fleet.growth"),
         ("fleet.service_life_years=0", "fleet.service_life_years"),
     ],
