@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simdemand.catalog import Catalog
 from simdemand.results.reader import Run, run_catalog
-from simdemand.units import HOURS_PER_DAY, PRETRAINING, TEST_TIME
+from simdemand.units import HOURS_PER_DAY, PRETRAINING, TEST_TIME, WH_PER_MWH
 from simdemand.world.supply.installed import weights
 
 Verdict = Literal["consistent", "low", "high", "not covered"]
@@ -297,6 +297,14 @@ def energy_twh(run: Run, period: Period, catalog: Catalog) -> float | None:
     return (regimes + background(run, period, "energy_mwh")) / 1e6
 
 
+def chat_wh_per_query(run: Run, period: Period, catalog: Catalog) -> float | None:
+    """Mean facility energy of a plain chat query (activity `chat`) over the period, Wh."""
+    rows = inside(run.timeseries, "time", period)
+    chat = rows.loc[(rows["regime"] == TEST_TIME) & (rows["activity"] == "chat")]
+    queries = float(chat["queries"].sum())
+    return float(chat["energy_mwh"].sum()) * WH_PER_MWH / queries if queries > 0 else None
+
+
 MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {
     "demand_h100e": demand_h100e,
     "installed_h100e": installed_h100e,
@@ -310,6 +318,7 @@ MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {
     "spend_usd": spend_usd,
     "test_time_spend_usd": test_time_spend_usd,
     "energy_twh": energy_twh,
+    "chat_wh_per_query": chat_wh_per_query,
 }
 
 
