@@ -70,6 +70,10 @@ TABLES: dict[str, tuple[str, str]] = {
         "evaluation of the labs' compute budget (a lab planning a run or charging research); "
         "runs with `[economy.labs]`",
     ),
+    "background": (
+        "simdemand.results.background",
+        "time bin × background workload; runs with a `[background]`",
+    ),
 }
 
 # What each column means, by column name; `TABLE.column` keys say what differs in one table.
@@ -179,6 +183,13 @@ COLUMNS: dict[str, str] = {
     "budget.trend_usd_per_year": "what all labs' compute trends would spend a year at the time",
     "budget.multiplier": "min(1, budget / trend): the factor on every run and research step "
     "sized then",
+    "background.workload": "the workload (`[background.NAME]`): ranking, recommendation, search, "
+    "classic ML",
+    "background.h100e_hours": "the workload's load: its busy H100-equivalents over the bin",
+    "background.served_h100e_hours": "what the fleet ran of it (it runs first; less only where "
+    "the load exceeds the whole fleet)",
+    "background.energy_mwh": "the load's facility energy, as H100s: H100 TDP × PUE",
+    "background.cost_usd": "the load at the H100's rental price",
 }
 
 
@@ -404,7 +415,7 @@ def published_figures() -> str:
 
 # The top-level keys of a scenario whose reference is generated (`[hardware.NAME]` is the
 # catalog's: its fields are listed on the calibration page); each is a marker `scenario-KEY`.
-SCENARIO_KEYS = ("run", "labs", "communities", "users", "fleet", "economy")
+SCENARIO_KEYS = ("run", "labs", "communities", "users", "fleet", "economy", "background")
 # How a key-value table names the key it is filed under, by section.
 KEY_NAMES = {"labs": "ARCHETYPE", "users": "COHORT"}
 TYPE_NAMES = {float: "number", int: "integer", str: "string", bool: "boolean", dt.date: "date"}

@@ -13,8 +13,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from simdemand.analysis import background as background_figures
 from simdemand.analysis.market import measures as economy_measures
 from simdemand.analysis.summary import job_figures, json_ready, series_figures
+from simdemand.results.background import background_table
 from simdemand.results.grid import bin_edges
 from simdemand.results.market import budget_table, investment_table, market_table
 from simdemand.results.run import Parts, Results, provenance
@@ -72,6 +74,7 @@ def simulate(scenario: Scenario, progress: Progress | None = None, summary: bool
         streams=records.streams,
         wall_time_s=time.perf_counter() - began,
         supply=records.supply,
+        background=records.background,
         **records.economy,
     )
     return replace(results, summary=records.summary()) if summary else results
@@ -118,6 +121,7 @@ def tables(scenario: Scenario, world: World) -> Results:
         streams=records.streams,
         wall_time_s=0.0,
         supply=records.supply,
+        background=records.background,
         **records.economy,
     )
 
@@ -153,6 +157,7 @@ class Records:
                 allocation, waits, world.catalog, scenario.run.pue, edges, world.start
             )
         self.economy = economy_tables(world, edges)
+        self.background = background(scenario, world, edges)
         self.kept: dict[str, list[npt.NDArray[Any]]] = {}
         self.rows = ROWS_PER_PART  # rows per part of the time series and the jobs
 
@@ -188,6 +193,8 @@ class Records:
         del jobs
         economy = (self.economy.get(name) for name in ("market", "investment", "budget"))
         figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
+        if self.background is not None:
+            figures["background"] = background_figures.by_year(self.background.to_pandas())
         summary: dict[str, Any] = json_ready(figures)
         return summary
 
@@ -263,6 +270,8 @@ class Streamed:
             s = records.supply
             out.update(capacity=s.capacity, fleet=s.fleet, waits=s.waits)
         out.update(records.economy)
+        if records.background is not None:
+            out["background"] = records.background
         return out
 
     def provenance(self) -> dict[str, str]:
@@ -306,6 +315,20 @@ SUMMARY_COLUMNS = {
 
 # The label columns of few distinct values the summary filters and groups by.
 CODED = frozenset({"regime", "agent", "activity", "hardware", "model_id"})
+
+
+def background(scenario: Scenario, world: World, edges: FloatArray) -> pa.Table | None:
+    """The background load's table (none without `[background]`), with what the fleet ran of
+    it when there is one."""
+    if not scenario.background:
+        return None
+    held = None
+    if world.fleet is not None:
+        first = -world.fleet.first
+        held = {name: series[first:] for name, series in world.fleet.background.items()}
+    return background_table(
+        scenario.background, world.catalog, scenario.run.pue, edges, world.start, held
+    )
 
 
 def economy_tables(world: World, edges: FloatArray) -> dict[str, pa.Table]:

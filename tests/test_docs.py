@@ -17,8 +17,9 @@ from pydantic import BaseModel
 import simdemand
 from simdemand import plots
 from simdemand.catalog import Hardware, load_catalog
-from simdemand.results import market, reader, supply, tables
+from simdemand.results import background, market, reader, supply, tables
 from simdemand.scenario import adoption as scenario_adoption
+from simdemand.scenario import background as scenario_background
 from simdemand.scenario import base as scenario_base
 from simdemand.scenario import communities as scenario_communities
 from simdemand.scenario import economy as scenario_economy
@@ -70,7 +71,7 @@ def test_every_table_of_a_run_folder_is_documented() -> None:
     assert set(docgen.TABLES) == set(reader.TABLES)
     schemas = {
         name
-        for module in (tables, supply, market)
+        for module in (tables, supply, market, background)
         for name, value in vars(module).items()
         if isinstance(value, pa.Schema)
     }
@@ -161,6 +162,7 @@ SCENARIO_MODULES = (
     scenario_techniques,
     fleet,
     scenario_economy,
+    scenario_background,
 )
 # Bases whose fields reach the reference through their subclasses.
 ABSTRACT_MODELS = {
@@ -225,7 +227,9 @@ def test_the_reference_reaches_every_model() -> None:
     assert set(docgen.SCENARIO_KEYS) == set(scenario_schema.Scenario.model_fields) - {"hardware"}
 
 
-@pytest.mark.parametrize("key", ["run", "labs", "communities", "users", "fleet", "economy"])
+@pytest.mark.parametrize(
+    "key", ["run", "labs", "communities", "users", "fleet", "economy", "background"]
+)
 def test_the_reference_has_a_row_per_field_with_its_unit_default_and_source(key: str) -> None:
     text = docgen.scenario_reference(key)
     for section in docgen.scenario_sections(key):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from simdemand import load_scenario, simulate, write_results
+from simdemand.analysis.supply import unmet_by_year
 from simdemand.catalog import load_catalog
 from simdemand.cli import app
 from simdemand.errors import InputError
@@ -529,7 +530,7 @@ def test_baseline_2025_energy_sits_within_public_data_centre_figures() -> None:
         ("fleet.pools.own.labs=['nobody']", "fleet.pools.own.labs"),
         ("fleet.pools.cloud.share=0.6", "fleet"),
         ("fleet.priority=['post-training', 'test-time', 'pretraining']", "fleet"),
-        ("fleet.pools.cloud.regimes=[]", "fleet.pools.cloud"),
+        ("fleet.pools.cloud.regimes=[]", "fleet.pools.cloud.regimes"),  # and no background
         ("fleet.growth.end=2020-01-01", "fleet.growth"),
         ("fleet.service_life_years=0", "fleet.service_life_years"),
     ],
@@ -594,3 +595,20 @@ def test_without_queues_served_plus_unmet_is_demanded_in_every_bin() -> None:
     assert np.allclose(gap, 0.0, atol=1e-6 * fluid.demanded_gpu_hours.max())
     assert (fluid.queued_gpu_hours.abs() < 1e-6 * fluid.demanded_gpu_hours.max()).all()
     assert fluid.unmet_gpu_hours.sum() > 0
+
+
+def test_unmet_share_is_of_the_work_that_left_the_queues() -> None:
+    """A backlog demanded late in 2028 and lost early in 2029: 2029 lost 30 of the 40 GPU-hours
+    that left its queues (0.75), where unmet / demanded would read 30 / 20 = 1.5."""
+    capacity = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2028-12-31", "2029-01-01", "2029-06-01"], utc=True),
+            "regime": ["post-training"] * 3,
+            "demanded_gpu_hours": [50.0, 0.0, 20.0],
+            "served_gpu_hours": [10.0, 0.0, 10.0],
+            "unmet_gpu_hours": [0.0, 30.0, 0.0],
+        }
+    )
+    table = unmet_by_year(capacity).set_index("year")
+    assert table.loc[2028, "unmet_share"] == 0.0
+    assert table.loc[2029, "unmet_share"] == pytest.approx(30.0 / 40.0)

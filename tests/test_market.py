@@ -74,7 +74,8 @@ def test_absent_economy_keeps_the_scenario_and_its_tables(open_loop: Results) ->
     """Without `[economy]` the resolved scenario has no such key (its hash is unchanged) and the
     run writes no market or investment table."""
     assert "economy" not in open_loop.scenario.model_dump(mode="json")
-    assert set(open_loop.tables()) == {"timeseries", "jobs", "models"}
+    # The baseline's background load is no part of the economy.
+    assert set(open_loop.tables()) == {"timeseries", "jobs", "models", "background"}
 
 
 def parquet_bytes(table: pa.Table) -> bytes:

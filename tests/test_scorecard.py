@@ -109,6 +109,9 @@ def test_measures_by_hand() -> None:
     assert simulated("spend_usd", "2025-01") == 1000.0
     assert simulated("test_time_spend_usd", "2025-01") == 200.0  # the two chat rows
     assert simulated("energy_twh", "2025-01") == 1.0
+    # Jan's chat: 1e6 MWh = 1e12 Wh over 31e6 queries; the experiments' energy is not a query's.
+    assert simulated("chat_wh_per_query", "2025-01") == pytest.approx(1e12 / 31e6)
+    assert simulated("chat_wh_per_query", "2025-02") == pytest.approx(0.5e12 / 28e6)
 
 
 def test_a_scoped_figure_reads_only_its_agents_and_its_own_period() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from simdemand.units import HOURS_PER_YEAR, SECONDS_PER_HOUR
+
+Frame = TypeVar("Frame", pd.Series, pd.DataFrame)
 
 
 def years(times: pd.Series) -> pd.Series:
@@ -15,12 +17,19 @@ def years(times: pd.Series) -> pd.Series:
 
 
 def unmet_by_year(capacity: pd.DataFrame) -> pd.DataFrame:
-    """Demanded, served and unmet GPU-hours by year and regime, and the unmet share."""
+    """Demanded, served and unmet GPU-hours by year and regime, and the unmet share: of the
+    work that left the queues in the year (served or lost), the share lost. Work demanded late in
+    one year can be lost early in the next, so unmet / demanded can exceed 1; this share cannot."""
     sums = ["demanded_gpu_hours", "served_gpu_hours", "unmet_gpu_hours"]
     table = capacity.groupby([years(capacity["time"]), "regime"])[sums].sum().reset_index()
-    wanted = table["demanded_gpu_hours"].where(table["demanded_gpu_hours"] > 0)
-    table["unmet_share"] = (table["unmet_gpu_hours"] / wanted).fillna(0.0)
+    table["unmet_share"] = unmet_share(table["served_gpu_hours"], table["unmet_gpu_hours"])
     return table
+
+
+def unmet_share(served: Frame, unmet: Frame) -> Frame:
+    """Unmet / (served + unmet), 0 where nothing left the queues."""
+    left = served + unmet
+    return (unmet / left.where(left > 0)).fillna(0.0)
 
 
 def fleet_by_year(fleet: pd.DataFrame) -> pd.DataFrame:

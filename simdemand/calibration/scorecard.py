@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simdemand.catalog import Catalog
 from simdemand.results.reader import Run, run_catalog
-from simdemand.units import HOURS_PER_DAY, PRETRAINING, TEST_TIME
+from simdemand.units import HOURS_PER_DAY, PRETRAINING, TEST_TIME, WH_PER_MWH
 from simdemand.world.supply.installed import weights
 
 Verdict = Literal["consistent", "low", "high", "not covered"]
@@ -118,12 +118,14 @@ def scorecard(run: Run, figures: tuple[Figure, ...] | None = None) -> list[Row]:
 
 
 def only_agents(run: Run, prefix: str) -> Run:
-    """The run's time series and jobs of the agents whose names start with `prefix`."""
+    """The run's time series and jobs of the agents whose names start with `prefix` (no
+    background load: it is no agent's)."""
     series, jobs = run.timeseries, run.jobs
     return dataclasses.replace(
         run,
         timeseries=series.loc[series["agent"].str.startswith(prefix)],
         jobs=jobs.loc[jobs["agent"].str.startswith(prefix)] if "agent" in jobs else jobs,
+        background=None,
     )
 
 
@@ -186,12 +188,22 @@ def inside(table: pd.DataFrame, column: str, period: Period) -> pd.DataFrame:
     return table.loc[(times >= period.start) & (times < period.end)]
 
 
+def background(run: Run, period: Period, column: str) -> float:
+    """The background load's `column` summed over the period (0 without `[background]`)."""
+    if run.background is None:
+        return 0.0
+    return float(inside(run.background, "time", period)[column].sum())
+
+
 def demand_h100e(run: Run, period: Period, catalog: Catalog) -> float | None:
-    """Mean H100-equivalent GPUs busy with the three regimes' demand over the period."""
+    """Mean H100-equivalent GPUs busy with the three regimes' demand and the background load
+    over the period."""
     rows = inside(run.timeseries, "time", period)
     names = sorted(set(rows["hardware"]))
     weight = weights(catalog, names)
-    h100e_hours = float((rows["gpu_hours"] * rows["hardware"].map(weight)).sum())
+    per_gpu = rows["hardware"].map(weight).astype("float64")  # float even with no rows
+    h100e_hours = float((rows["gpu_hours"] * per_gpu).sum())
+    h100e_hours += background(run, period, "h100e_hours")
     return h100e_hours / (period.days * HOURS_PER_DAY)
 
 
@@ -280,8 +292,17 @@ def test_time_spend_usd(run: Run, period: Period, catalog: Catalog) -> float | N
 
 
 def energy_twh(run: Run, period: Period, catalog: Catalog) -> float | None:
-    """Facility energy of the period, TWh."""
-    return float(inside(run.timeseries, "time", period)["energy_mwh"].sum()) / 1e6
+    """Facility energy of the period, the three regimes' and the background load's, TWh."""
+    regimes = float(inside(run.timeseries, "time", period)["energy_mwh"].sum())
+    return (regimes + background(run, period, "energy_mwh")) / 1e6
+
+
+def chat_wh_per_query(run: Run, period: Period, catalog: Catalog) -> float | None:
+    """Mean facility energy of a plain chat query (activity `chat`) over the period, Wh."""
+    rows = inside(run.timeseries, "time", period)
+    chat = rows.loc[(rows["regime"] == TEST_TIME) & (rows["activity"] == "chat")]
+    queries = float(chat["queries"].sum())
+    return float(chat["energy_mwh"].sum()) * WH_PER_MWH / queries if queries > 0 else None
 
 
 MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {
@@ -297,6 +318,7 @@ MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {
     "spend_usd": spend_usd,
     "test_time_spend_usd": test_time_spend_usd,
     "energy_twh": energy_twh,
+    "chat_wh_per_query": chat_wh_per_query,
 }
 
 

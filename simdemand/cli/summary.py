@@ -44,6 +44,7 @@ def summary(
     as_json: AsJson = False,
 ) -> None:
     """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
+    from simdemand.analysis import background
     from simdemand.analysis.market import measures as economy_measures
     from simdemand.analysis.post_training import most_popular
     from simdemand.analysis.summary import json_ready, summarize
@@ -54,6 +55,8 @@ def summary(
     catalog = run_catalog(run)
     figures = summarize(run.timeseries, run.jobs, run.models, supply, catalog)  # type: ignore[arg-type]
     figures.update(economy_measures(run.market, run.investment, run.budget))
+    if run.background is not None:
+        figures["background"] = background.by_year(run.background)
     if as_json:
         typer.echo(json.dumps(json_ready(figures), indent=2))
         return
@@ -109,3 +112,5 @@ def summary(
         print_frame(figures["investment"], "Investment: funds, capex and orders by year")
     if "budget" in figures:
         print_frame(figures["budget"], "Labs' compute budget by year (USD per year, means)")
+    if "background" in figures:
+        print_frame(figures["background"], "Background load (outside the three regimes) by year")

@@ -6,6 +6,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simdemand.analysis.periods import per_period, pick_period
+from simdemand.analysis.supply import unmet_share
 from simdemand.plots.style import (
     FRONTIER_COLOR,
     TOTAL_COLOR,
@@ -48,15 +49,14 @@ def supply_figure(capacity: pd.DataFrame, fleet: pd.DataFrame, weights: dict[str
     ylabel = f"H100-equivalent GPU-hours per {period.noun}"
     style_axes(top, "Demand against capacity", ylabel, dates=True, legend_loc="upper left")
     unmet = per_period(scaled, "regime", "unmet_gpu_hours", period)
-    demanded = per_period(scaled, "regime", "demanded_gpu_hours", period)
-    share = 100.0 * (unmet / demanded.where(demanded > 0)).fillna(0.0)
+    share = 100.0 * unmet_share(served, unmet)
     for name, color in zip(names, colors_for(names), strict=True):
         bottom.plot(share.index, share[name], color=color, lw=1.4, label=name)
     bottom.set_ylim(0, 100)
     style_axes(
         bottom,
-        "Unmet share of demand by regime",
-        f"% of demand, per {period.noun}",
+        "Unmet share by regime",
+        f"% of work served or lost, per {period.noun}",
         y_style="percent",
         dates=True,
         legend_loc="upper left",

@@ -25,7 +25,8 @@ from simdemand.results.storage import Remote, is_uri, remote
 DEMAND_TABLES = ("timeseries", "jobs", "models")
 SUPPLY_TABLES = ("capacity", "fleet", "waits")
 ECONOMY_TABLES = ("market", "investment", "budget")
-TABLES = (*DEMAND_TABLES, *SUPPLY_TABLES, *ECONOMY_TABLES)
+BACKGROUND_TABLES = ("background",)
+TABLES = (*DEMAND_TABLES, *SUPPLY_TABLES, *ECONOMY_TABLES, *BACKGROUND_TABLES)
 RUN_MANIFEST = "manifest.json"
 SWEEP_MANIFEST = "manifest.jsonl"
 RUN_KEYS = ["scenario", "replication"]
@@ -41,7 +42,8 @@ class DamagedManifest(ValueError):
 @dataclass(frozen=True)
 class Run:
     """The tables and manifest of one run folder; the supply tables are None without a fleet,
-    the economy's without an `[economy]` (the investment table without its loop)."""
+    the economy's without an `[economy]` (the investment table without its loop), the
+    background load's without a `[background]`."""
 
     folder: Path | Remote
     manifest: dict[str, Any]
@@ -54,6 +56,7 @@ class Run:
     market: pd.DataFrame | None = None
     investment: pd.DataFrame | None = None
     budget: pd.DataFrame | None = None
+    background: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:
@@ -94,7 +97,7 @@ def read_run(folder: str | Path | Remote) -> Run:
         supply = {name: read_table(folder, name) for name in SUPPLY_TABLES}
     economy = {
         name: read_table(folder, name)
-        for name in ECONOMY_TABLES
+        for name in (*ECONOMY_TABLES, *BACKGROUND_TABLES)
         if (folder / f"{name}.parquet").is_file()
     }
     return Run(folder=folder, manifest=read_manifest(folder), **demand, **supply, **economy)
@@ -142,13 +145,15 @@ def read_table(folder: str | Path | Remote, table: str = "timeseries") -> pd.Dat
 
 def expected_schema(table: str) -> pa.Schema:
     """The schema simdemand writes for `table`."""
+    from simdemand.results.background import BACKGROUND
     from simdemand.results.market import BUDGET, INVESTMENT, MARKET
     from simdemand.results.supply import CAPACITY, FLEET, WAITS
     from simdemand.results.tables import JOBS, MODELS, TIMESERIES
 
     schemas = {"timeseries": TIMESERIES, "jobs": JOBS, "models": MODELS}
     economy = {"market": MARKET, "investment": INVESTMENT, "budget": BUDGET}
-    return {**schemas, "capacity": CAPACITY, "fleet": FLEET, "waits": WAITS, **economy}[table]
+    supply = {"capacity": CAPACITY, "fleet": FLEET, "waits": WAITS}
+    return {**schemas, **supply, **economy, "background": BACKGROUND}[table]
 
 
 def schema_problem(found: pa.Schema, expected: pa.Schema) -> str | None:

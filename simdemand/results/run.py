@@ -37,10 +37,11 @@ class Results:
     market: pa.Table | None = None
     investment: pa.Table | None = None
     budget: pa.Table | None = None
+    background: pa.Table | None = None
 
     def tables(self) -> dict[str, pa.Table]:
-        """The run's tables by file name: the demand tables, and the fleet's and the economy's
-        when it has them."""
+        """The run's tables by file name: the demand tables, and the fleet's, the economy's and
+        the background load's when it has them."""
         out = {"timeseries": self.timeseries, "jobs": self.jobs, "models": self.models}
         if self.supply is not None:
             out.update(
@@ -52,6 +53,8 @@ class Results:
             out["investment"] = self.investment
         if self.budget is not None:
             out["budget"] = self.budget
+        if self.background is not None:
+            out["background"] = self.background
         return out
 
     def provenance(self) -> dict[str, str]:

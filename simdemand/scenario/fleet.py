@@ -104,7 +104,12 @@ class PoolSpec(Strict):
     regimes: Annotated[
         tuple[Regime, ...],
         BeforeValidator(as_tuple),
-        about("Regimes that may use the pool (all three by default).", "1", "scenario choice"),
+        about(
+            "Regimes that may use the pool (all three by default); empty: only background load "
+            "(`[background.NAME]` `pools`) runs in it.",
+            "1",
+            "scenario choice",
+        ),
     ] = REGIMES
     labs: Annotated[
         tuple[Name, ...],
@@ -119,9 +124,7 @@ class PoolSpec(Strict):
 
     @model_validator(mode="after")
     def _regimes(self) -> Self:
-        """At least one regime, none twice."""
-        if not self.regimes:
-            raise ValueError("a pool must admit at least one regime")
+        """No regime twice."""
         if len(set(self.regimes)) != len(self.regimes):
             raise ValueError("regimes are listed twice")
         return self

@@ -44,6 +44,9 @@ MAX_CALL_TOKENS = 1e8
 MAX_QUERY_TOKENS = 1e10
 # GPUs a growth law delivers in one quarter: 1e10 (the world shipped ~1e6 a quarter in 2024).
 MAX_GPUS_PER_QUARTER = 1e10
+# Busy H100-equivalents of a background workload: 1e10, 500x the world's ~2e7 installed at the
+# end of 2025 (Epoch AI).
+MAX_BACKGROUND_H100E = 1e10
 # A growth factor g^t is evaluated in floating point: |t ln g| must stay below ln(1e300).
 MAX_EXPONENT = math.log(1e300)
 # Algorithmic progress multiplies effective compute by 2^halvings: at most 2^+-1000 (~1e+-301),
@@ -58,6 +61,7 @@ def plausibility_errors(scenario: Scenario, catalog: Catalog) -> list[FieldError
         *community_errors(scenario, catalog),
         *cohort_errors(scenario, catalog),
         *fleet_errors(scenario, catalog),
+        *background_errors(scenario),
     ]
 
 
@@ -90,6 +94,39 @@ def trend(value: float, growth: float, years: tuple[float, float]) -> tuple[floa
 def overflows(growth: float, years: tuple[float, float]) -> bool:
     """True if growth^t overflows a float somewhere in `years`."""
     return max(abs(t * math.log(growth)) for t in years) > MAX_EXPONENT
+
+
+def background_errors(scenario: Scenario) -> Iterator[FieldError]:
+    """Each background workload's trend within bounds over the horizon, in pools that exist; a
+    pool that admits no regime holds some workload."""
+    run = scenario.run
+    specs = {} if scenario.fleet is None else scenario.fleet.pools
+    pools = tuple(specs)
+    named = {pool for spec in scenario.background.values() for pool in spec.pools}
+    for pool, pool_spec in specs.items():
+        if not pool_spec.regimes and pool not in named:
+            yield FieldError(
+                f"fleet.pools.{pool}.regimes",
+                "the pool admits no regime and no [background] workload runs in it (`pools`)",
+            )
+    for name, spec in scenario.background.items():
+        unknown = [pool for pool in spec.pools if pool not in pools]
+        if unknown:
+            yield FieldError(
+                f"background.{name}.pools",
+                f"no pool '{unknown[0]}' in [fleet]"
+                + (f" (pools: {', '.join(pools)})" if pools else " (the scenario has no fleet)"),
+            )
+        years = span(spec.reference_date, run.start, run.end)
+        if overflows(spec.growth_per_year, years) or max(
+            trend(spec.h100e_at_reference, spec.growth_per_year, years)
+        ) > math.log10(MAX_BACKGROUND_H100E):
+            yield FieldError(
+                f"background.{name}.growth_per_year",
+                "h100e_at_reference x growth_per_year^t reaches over 1e10 busy H100-equivalents "
+                f"between {run.start} and {run.end} (the world had ~2e7 at the end of 2025); "
+                "check growth_per_year and reference_date",
+            )
 
 
 def lab_errors(scenario: Scenario, catalog: Catalog) -> Iterator[FieldError]:

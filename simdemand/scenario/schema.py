@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from simdemand.physics.training import ALGORITHMIC_HALVING_MONTHS, ALGORITHMIC_REFERENCE_DATE
+from simdemand.scenario.background import BackgroundWorkload
 from simdemand.scenario.base import (
     Date,
     Days,
@@ -329,6 +330,17 @@ class Scenario(Strict):
             "scenario choice",
         ),
     ] = None
+    # Left out of the resolved scenario when absent, so scenarios without it keep their hash.
+    background: Annotated[
+        dict[Name, BackgroundWorkload],
+        Field(exclude_if=lambda value: not value),
+        about(
+            "Accelerator work outside the three regimes (ranking, recommendation, search, "
+            "classic ML), by workload: an exogenous series that runs first on a fleet.",
+            "1",
+            "scenario choice; defaults from Meta's non-generative fleet (docs/calibration.md)",
+        ),
+    ] = Field(default_factory=dict)
     # Left out of the resolved scenario when absent, so scenarios without it keep their hash.
     economy: Annotated[
         Economy | None,

@@ -12,6 +12,7 @@ from simdemand.catalog import Catalog
 from simdemand.errors import FieldError, InputError
 from simdemand.scenario.schema import Scenario
 from simdemand.units import DAYS_PER_YEAR, HOURS_PER_DAY
+from simdemand.world import background
 from simdemand.world.budget import Budget
 from simdemand.world.demand import DemandMeter
 from simdemand.world.ledger import Ledger
@@ -43,7 +44,10 @@ class World:
         if scenario.fleet is not None:
             weight = weights(catalog, list(catalog.names))
             meter = DemandMeter(-warmup_h, self.horizon_h, weight)
-            self.fleet = Fleet(self.env, scenario.fleet, catalog, scenario.run.start, meter)
+            load = background.loads(
+                scenario.background, scenario.run.start, meter.first, meter.hours
+            )
+            self.fleet = Fleet(self.env, scenario.fleet, catalog, scenario.run.start, meter, load)
             hours = math.ceil(self.horizon_h)
             self.allocator = Allocator(self.env, self.fleet, meter, hours)
         self.ledger = Ledger(meter)

@@ -8,6 +8,9 @@ are never pre-empted. When test-time comes first, a run must also leave room for
 test-time demand of the last and next `headroom_hours`, as the ledger's demand meter has
 recorded it so far. A waiting run is retried at whole hours, skipping those that the calendars
 and the test-time recorded so far already rule out (neither can change in its favour).
+Background load (ranking, recommendation, classic ML: `[background]`) runs before anything
+else, in the same share of the free GPUs of every generation of its pools; it never waits and
+is never pre-empted.
 Test-time, experiments and post-training are fluid: the allocator in
 :mod:`simdemand.world.supply.allocation` serves them, hour by hour during the run, from what the
 reservations leave.
@@ -104,6 +107,7 @@ class Fleet:
         catalog: Catalog,
         start: dt.date,
         meter: DemandMeter,
+        background: dict[str, tuple[FloatArray, tuple[str, ...]]] | None = None,
     ) -> None:
         self.env = env
         self.spec = spec
@@ -123,10 +127,29 @@ class Fleet:
         for (name, hw), calendar in self.calendars.items():
             self.installed_h100e[name] += calendar.installed * self.weight[hw]
         self.free_h100e = {pool: series.copy() for pool, series in self.installed_h100e.items()}
+        self.background: dict[str, FloatArray] = {}
+        for name, (load, pools) in sorted((background or {}).items()):
+            self.background[name] = self.occupy(load, pools or tuple(spec.pools))
         self.serving = [name for name, pool in spec.pools.items() if TEST_TIME in pool.regimes]
         self.queue: list[Request] = []
         self.waits: list[Wait] = []
         self.ticket = 0
+
+    def occupy(self, load_h100e: FloatArray, pools: tuple[str, ...]) -> FloatArray:
+        """Hold a background workload's H100-equivalents, hour by hour, before any run: the same
+        share of the free GPUs of every generation of `pools`, at most all of them. Returns the
+        H100-equivalents it holds in each calendar hour."""
+        free = sum((self.free_h100e[pool] for pool in pools), np.zeros(self.hours))
+        held = np.minimum(load_h100e, free)
+        share = np.divide(held, free, out=np.zeros(self.hours), where=free > 0)
+        for (pool, hw), calendar in self.calendars.items():
+            if pool in pools:
+                gpus = (calendar.installed - calendar.held) * share
+                calendar.held += gpus
+                calendar.served += gpus
+                self.free_h100e[pool] -= gpus * self.weight[hw]
+        held_h100e: FloatArray = held
+        return held_h100e
 
     @property
     def hardware(self) -> list[str]:
