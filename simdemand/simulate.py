@@ -110,22 +110,6 @@ def whole(schema: pa.Schema, parts: Iterator[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
-def tables(scenario: Scenario, world: World) -> Results:
-    """The world's records as the run's tables (no summary)."""
-    records = Records(scenario, world, summarize=False)
-    return Results(
-        scenario=scenario,
-        timeseries=whole(TIMESERIES, records.timeseries_parts()),
-        jobs=whole(JOBS, records.jobs_parts()),
-        models=records.models,
-        streams=records.streams,
-        wall_time_s=0.0,
-        supply=records.supply,
-        background=records.background,
-        **records.economy,
-    )
-
-
 class Records:
     """What a run recorded, ready to be made into its tables: the intervals (labels coded once,
     amounts costed), the small tables, and the time series and the jobs part by part.

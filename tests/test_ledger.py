@@ -147,12 +147,15 @@ def filled() -> Ledger:
 
 
 def test_coded_take_codes_as_factorize_does_and_drops_labels_of_dropped_rows() -> None:
-    """`take_coded` gives the times and amounts of `take`, and each text column's codes and
-    labels as `pd.factorize(column, sort=True)` gives them: labels of dropped rows absent."""
-    taken, (coded, numbers) = filled().take(0.0, 10.0), filled().take_coded(0.0, 10.0)[::-1]
+    """`take_coded` gives the times and amounts of the rows overlapping [0, 10), and each text
+    column's codes and labels as `pd.factorize(column, sort=True)` gives them: labels of dropped
+    rows absent."""
+    every = filled().intervals()
+    kept = (every.end_h > 0.0) & (every.start_h < 10.0)
+    numbers, coded = filled().take_coded(0.0, 10.0)
     for name in ("regime", "agent", "model_id", "hardware", "base_id"):
-        codes, labels = pd.factorize(getattr(taken, name), sort=True)
+        codes, labels = pd.factorize(getattr(every, name)[kept], sort=True)
         assert coded[name][0].tolist() == codes.tolist()
         assert coded[name][1] == labels.tolist()
     assert coded["agent"][1] == ["c", "lab", "u"]
-    assert numbers.gpu_hours.tolist() == taken.gpu_hours.tolist() == [5.0, 1.0, 1.0, 1.0, 7.0]
+    assert numbers.gpu_hours.tolist() == every.gpu_hours[kept].tolist() == [5.0, 1, 1, 1, 7.0]

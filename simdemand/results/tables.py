@@ -175,16 +175,12 @@ def job_columns(
     names: Sequence[str],
     lo: int,
     hi: int,
-    coded: frozenset[str] = frozenset(),
 ) -> pa.Table:
-    """Columns `names` of jobs lo to hi - 1; those in `coded` as dictionary arrays (codes and
-    the labels in alphabetical order), not text."""
+    """Columns `names` of jobs lo to hi - 1."""
     rows = slice(lo, hi)
 
     def label(name: str) -> pa.Array:
         codes, values = labels(name)
-        if name in coded:
-            return dictionary(codes[rows], values)
         if name == "base_id":
             return nullable_text((codes[rows], values))
         return text((codes[rows], values))
@@ -203,20 +199,7 @@ def job_columns(
             columns[name] = pa.array(money[name][rows])
         else:
             columns[name] = label(name)
-    return pa.Table.from_pydict(columns, schema=schema_of(JOBS, names, coded))
-
-
-def schema_of(schema: pa.Schema, names: Sequence[str], coded: frozenset[str]) -> pa.Schema:
-    """Fields `names` of `schema`, those in `coded` as dictionaries of strings."""
-    fields = [schema.field(name) for name in names]
-    kind = pa.dictionary(pa.int32(), pa.string())
-    return pa.schema([f.with_type(kind) if f.name in coded else f for f in fields])
-
-
-def dictionary(codes: npt.NDArray[np.integer[Any]], labels: Any) -> pa.Array:
-    """A dictionary array: row i is labels[codes[i]]."""
-    values = pa.array(np.asarray(labels, dtype=object), pa.string())
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), values)
+    return pa.Table.from_pydict(columns, schema=pa.schema([JOBS.field(n) for n in names]))
 
 
 def timeseries_table(
@@ -266,7 +249,11 @@ class Series:
 
     def table(self, cells: Cells) -> pa.Table:
         """The rows of some cells."""
-        return self.columns(cells, TIMESERIES.names)
+        columns: dict[str, pa.Array] = {"time": pa.array(self.times[cells.bins], type=TIME)}
+        for k, name in enumerate(self.KEYS):
+            columns[name] = decoded(self.group_codes[k][cells.groups], self.names[k])
+        columns.update(zip(self.money, map(pa.array, cells.sums), strict=True))
+        return pa.Table.from_pydict(columns, schema=TIMESERIES)
 
     def arrays(self, cells: Cells, names: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
         """Columns `names` of the rows of some cells as numpy: time in microseconds since the
@@ -287,25 +274,6 @@ class Series:
     def labels(self, name: str) -> list[str]:
         """The labels of a label column, in alphabetical order (its codes index them)."""
         return list(self.names[self.KEYS.index(name)])
-
-    def columns(
-        self, cells: Cells, names: Sequence[str], coded: frozenset[str] = frozenset()
-    ) -> pa.Table:
-        """Columns `names` of the rows of some cells; those in `coded` as dictionary arrays
-        (codes and the labels in alphabetical order), not text."""
-        columns: dict[str, pa.Array] = {}
-        sums = dict(zip(self.money, cells.sums, strict=True))
-        for name in names:
-            if name == "time":
-                columns[name] = pa.array(self.times[cells.bins], type=TIME)
-            elif name in sums:
-                columns[name] = pa.array(sums[name])
-            else:
-                k = self.KEYS.index(name)
-                codes = self.group_codes[k][cells.groups]
-                make = dictionary if name in coded else decoded
-                columns[name] = make(codes, self.names[k])
-        return pa.Table.from_pydict(columns, schema=schema_of(TIMESERIES, names, coded))
 
 
 def label_groups(

@@ -204,21 +204,14 @@ class Ledger:
         columns.update({n: labels(self.chunks, n, sizes) for n in TEXT})
         return Intervals(**columns)
 
-    def take(self, lo_h: float = -np.inf, hi_h: float = np.inf) -> Intervals:
-        """Return every interval that overlaps [lo_h, hi_h), in order, and let go of the chunks
-        (for a run that has ended: the ledger is empty afterwards). Rows are dropped chunk by
-        chunk, before a label column is built for all of them."""
-        self.keep_overlapping(lo_h, hi_h)
-        out = self.intervals()
-        self.chunks = []
-        return out
-
     def take_coded(
         self, lo_h: float = -np.inf, hi_h: float = np.inf
     ) -> tuple[Intervals, dict[str, CodedText]]:
-        """`take`, with the text columns as codes: the intervals' times and amounts (their text
-        columns empty), and each text column's codes and labels. A label a chunk shares is
-        coded once, not row by row, and no column of strings is built."""
+        """Return every interval that overlaps [lo_h, hi_h), in order, and let go of the chunks
+        (for a run that has ended: the ledger is empty afterwards): their times and amounts
+        (the text columns empty), and each text column's codes and labels. Rows are dropped
+        chunk by chunk; a label a chunk shares is coded once, and no column of strings is
+        built."""
         self.keep_overlapping(lo_h, hi_h)
         sizes = [len(c["start_h"]) for c in self.chunks]
         empty = np.empty(0, dtype=object)
