@@ -9,10 +9,11 @@ a second a run), run by `run_sweep` on a 2-worker LocalCluster in a fresh interp
 the driver's peak memory (max RSS) is its own. From Dask's task stream: the sum of the tasks'
 compute times (each a whole run: simulate, tables, write), and the scheduler overhead: wall
 time after start-up minus that sum shared over the workers (time the workers were not running
-a run). Then, in this process, a few runs timed part by part (simulate and tables, the summary
-for the manifest, the writing) say which part of a task need not run in a worker: sweep
-workers leave the summary out of a run's manifest (`simdemand summary` computes it from the
-tables), so a task is simulate and tables, then the writing.
+a run). Then, in this process, a few runs timed part by part (simulate, the tables made as
+they are written, the summary for the manifest: the same tables written again with it, less
+the time without) say which part of a task need not run in a
+worker: sweep workers leave the summary out of a run's manifest (`simdemand summary` computes
+it from the tables), so a task is simulate, then the tables and their writing.
 """
 
 from __future__ import annotations
@@ -87,23 +88,23 @@ def parts(sets: list[str], runs: int) -> dict[str, float]:
     """Mean seconds of a run's parts, over `runs` runs in this process."""
     from simdemand import load_scenario
     from simdemand.results.writer import write_results
-    from simdemand.simulate import build_world, tables, with_summary
+    from simdemand.simulate import Records, Streamed, run_world
 
-    totals = {"simulate and tables": 0.0, "summary": 0.0, "write": 0.0}
+    totals = {"simulate": 0.0, "tables and write": 0.0, "summary": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(runs):
             scenario = load_scenario(BASELINE, [*sets, f"run.seed={k + 1}"])
             t0 = time.perf_counter()
-            world = build_world(scenario)
-            world.env.run(until=world.horizon_h)
-            results = tables(scenario, world)
+            records = Records(scenario, run_world(scenario), summarize=False)
             t1 = time.perf_counter()
-            results = with_summary(results)
+            write_results(Streamed(records, t1 - t0), Path(tmp) / f"run{k}")
             t2 = time.perf_counter()
-            write_results(results, Path(tmp) / f"run{k}")
+            records.summarize = True  # the same tables written again, with the summary
+            write_results(Streamed(records, t1 - t0), Path(tmp) / f"run{k}s")
             t3 = time.perf_counter()
-            for part, spent in zip(totals, (t1 - t0, t2 - t1, t3 - t2), strict=True):
-                totals[part] += spent
+            spent = (t1 - t0, t2 - t1, (t3 - t2) - (t2 - t1))
+            for part, seconds in zip(totals, spent, strict=True):
+                totals[part] += seconds
     return {part: spent / runs for part, spent in totals.items()}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simdemand.world.demand import DemandMeter
@@ -39,6 +40,7 @@ def test_order_of_single_and_bulk_appends_is_kept() -> None:
         ("pretraining", 1.0, 1.0, 1.0),
         ("pretraining", 0.0, 1.0, -1.0),
         ("pretraining", 0.0, float("nan"), 1.0),
+        ("pretraining", 0.0, 1.0, float("inf")),
     ],
 )
 def test_corrupt_intervals_are_refused(
@@ -126,3 +128,34 @@ def test_hourly_charges_become_wide_rows_flushed_when_labels_change() -> None:
         0.0,
         1.0,
     ]
+
+
+def filled() -> Ledger:
+    """A ledger with shared-label chunks, per-row labels and single rows, one chunk of which
+    lies wholly outside [0, 10)."""
+    ledger = Ledger()
+    ledger.record("pretraining", "lab", "final-run", "m2", "H100-SXM", 0.0, 10.0, 5.0, 1.0)
+    hours = np.array([1.0, 2.0, 3.0])
+    ones = np.ones(3)
+    ids = np.array(["m3", "m1", "m3"], dtype=object)
+    ledger.record_many("test-time", "u", "chat", ids, "A100-80GB", hours, hours + 1, ones, ones)
+    ledger.record_many(
+        "test-time", "gone", "chat", "m9", "B200", hours + 20, hours + 21, ones, ones
+    )
+    ledger.record("post-training", "c", "sft", "m1", "H100-SXM", 5.0, 6.0, 7.0, 8.0)
+    return ledger
+
+
+def test_coded_take_codes_as_factorize_does_and_drops_labels_of_dropped_rows() -> None:
+    """`take_coded` gives the times and amounts of the rows overlapping [0, 10), and each text
+    column's codes and labels as `pd.factorize(column, sort=True)` gives them: labels of dropped
+    rows absent."""
+    every = filled().intervals()
+    kept = (every.end_h > 0.0) & (every.start_h < 10.0)
+    numbers, coded = filled().take_coded(0.0, 10.0)
+    for name in ("regime", "agent", "model_id", "hardware", "base_id"):
+        codes, labels = pd.factorize(getattr(every, name)[kept], sort=True)
+        assert coded[name][0].tolist() == codes.tolist()
+        assert coded[name][1] == labels.tolist()
+    assert coded["agent"][1] == ["c", "lab", "u"]
+    assert numbers.gpu_hours.tolist() == every.gpu_hours[kept].tolist() == [5.0, 1, 1, 1, 7.0]

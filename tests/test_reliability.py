@@ -84,7 +84,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("simulated before the output folder was checked")
 
-    monkeypatch.setattr(cli_run, "simulate", forbidden)
+    monkeypatch.setattr(cli_run, "simulate_parts", forbidden)
 
 
 # --- nothing of the user's is deleted ---------------------------------------------------------
@@ -684,7 +684,7 @@ def test_internal_error_is_one_line_exit_1_traceback_under_debug(
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("lam value too large")
 
-    monkeypatch.setattr(cli_run, "simulate", broken)
+    monkeypatch.setattr(cli_run, "simulate_parts", broken)
     code, lines, _ = invoke("run", TINY, "--out", tmp_path / "run")
     assert code == 1
     assert lines == [

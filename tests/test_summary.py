@@ -17,7 +17,7 @@ from simdemand.analysis.summary import json_ready, regime_totals, summarize
 from simdemand.analysis.technology import looked_up
 from simdemand.cli import app
 from simdemand.results.reader import read_run
-from simdemand.simulate import coded_frame, simulate, with_summary
+from simdemand.simulate import coded_frame, simulate
 
 HERE = Path(__file__).parent / "scenarios"
 
@@ -152,10 +152,10 @@ def test_run_summary_equals_summarize_over_plain_frames() -> None:
         "labs.big.cluster_gpus_at_reference=4096",
         "run.resolution=hour",
     ]
-    results = simulate(load_scenario(HERE / "users.toml", sets), summary=False)
+    results = simulate(load_scenario(HERE / "users.toml", sets))
     plain = [t.to_pandas() for t in (results.timeseries, results.jobs, results.models)]
     figures = summarize(*plain)
     economy = (results.market, results.investment)
     figures.update(economy_measures(*(None if t is None else t.to_pandas() for t in economy)))
-    assert with_summary(results).summary == json_ready(figures)
+    assert results.summary == json_ready(figures)
     assert {"research_share", "test_time", "technology"} <= set(figures)

@@ -31,7 +31,7 @@ from simdemand.world.agents.usage import (
     utc_week_profile,
     work_coefficients,
 )
-from simdemand.world.agents.users import Cohort
+from simdemand.world.agents.users import Bar, Cohort
 from simdemand.world.registry import ModelRecord
 from simdemand.world.world import World
 
@@ -622,3 +622,18 @@ def test_summary_by_hand() -> None:
     per_year = summary["tokens_per_day_by_year"]
     assert isinstance(per_year, pd.DataFrame)
     assert per_year["tokens_per_day"].tolist() == [1e6, 3e6, 1e6, 5e6]
+
+
+def test_a_tier_bar_falls_with_the_cutoff_and_keeps_the_eligible_bases_meeting_it() -> None:
+    """The need is the lowest loss released by the cutoff; candidates meet it, in order."""
+    bar = Bar()
+    a, b, c = record("a", 10.0, 2.0), record("b", 20.0, 1.5), record("c", 30.0, 1.8)
+    for model, eligible in ((a, True), (b, False), (c, True)):
+        bar.admit(model, eligible)
+    assert bar.need(5.0) == math.inf
+    assert bar.meeting(math.inf) == [a, c]
+    assert bar.need(10.0) == 2.0
+    assert bar.meeting(2.0) == [a, c]
+    assert bar.need(25.0) == 1.5  # b sets the need though the tier may not serve it
+    assert bar.meeting(1.5) == []
+    assert bar.need(40.0) == 1.5

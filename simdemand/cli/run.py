@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pyarrow.compute as pc
 import typer
 from rich.table import Table
 
@@ -20,11 +19,10 @@ from simdemand.cli.common import (
     progress_bar,
 )
 from simdemand.errors import OutputError
-from simdemand.results.run import Results
 from simdemand.results.storage import is_uri
 from simdemand.results.writer import check_output, check_remote, clean_leftovers, write_results
 from simdemand.scenario.workload import DEFAULT_MAX_WORK
-from simdemand.simulate import simulate
+from simdemand.simulate import Streamed, simulate_parts
 
 
 def validate(
@@ -74,30 +72,32 @@ def run(
     except (OutputError, FileExistsError) as e:
         raise fail([str(e)]) from None
     with progress_bar(f"simulating {scenario.run.name}") as update:
-        results = simulate(scenario, progress=update)
+        run = simulate_parts(scenario, progress=update)
     try:
-        write_results(results, target, force=force)
+        write_results(run, target, force=force)
     except (OutputError, FileExistsError) as e:
         raise fail([str(e)]) from None
     except OSError as e:
         raise fail([f"{target}: cannot write the results ({e.strerror or e})"]) from None
-    report(results, target)
+    report(run, target)
 
 
-def report(results: Results, target: str | Path) -> None:
-    """Print where the results went and the GPU-hours by regime."""
-    ts = results.timeseries
-    table = Table(title=f"{results.scenario.run.name} → {target}")
+def report(run: Streamed, target: str | Path) -> None:
+    """Print where the results went and the GPU-hours by regime (the summary's years added)."""
+    columns = ("gpu_hours", "flop", "energy_mwh", "cost_usd")
+    totals: dict[str, list[float]] = {}
+    for row in (run.summary or {}).get("regimes", []):
+        sums = totals.setdefault(row["regime"], [0.0] * len(columns))
+        for i, column in enumerate(columns):
+            sums[i] += row[column] or 0.0
+    table = Table(title=f"{run.scenario.run.name} → {target}")
     for col in ("regime", "GPU-hours", "FLOP", "energy MWh", "cost USD"):
         table.add_column(col, justify="left" if col == "regime" else "right")
-    for regime in sorted(set(ts.column("regime").to_pylist())):
-        rows = ts.filter(pc.equal(ts.column("regime"), regime))
-        sums = [
-            pc.sum(rows.column(c)).as_py() for c in ("gpu_hours", "flop", "energy_mwh", "cost_usd")
-        ]
-        table.add_row(regime, *(f"{v:.3g}" for v in sums))
+    for regime in sorted(totals):
+        table.add_row(regime, *(f"{v:.3g}" for v in totals[regime]))
     out.print(table)
+    counts = {name: part.num_rows for name, part in run.tables().items()}
     out.print(
-        f"{results.jobs.num_rows} jobs, {results.models.num_rows} models, "
-        f"{ts.num_rows} time-series rows in {results.wall_time_s:.2f} s"
+        f"{counts['jobs']} jobs, {counts['models']} models, "
+        f"{counts['timeseries']} time-series rows in {run.wall_time_s:.2f} s"
     )

@@ -20,7 +20,7 @@ from simdemand.results.reader import DEMAND_TABLES
 from simdemand.results.storage import Remote, child
 from simdemand.results.writer import write_results
 from simdemand.scenario.identity import scenario_hash
-from simdemand.simulate import simulate
+from simdemand.simulate import simulate_parts
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -95,15 +95,16 @@ def run_one(run: RunSpec, root: str) -> RunRecord:
     The run's manifest has no summary: it would cost a small run a third of its time in the
     worker, and `simdemand summary` (or simdemand.analysis over the sweep) computes it from
     the tables when wanted."""
-    results = simulate(run.scenario, summary=False)
+    results = simulate_parts(run.scenario, summary=False)
     write_results(results, child(root, run.partition), force=True)
+    tables = results.tables()
     return RunRecord(
         scenario_id=run.scenario_id,
         replication=run.replication,
         seed=run.seed,
         values=run.values,
         scenario_sha256=scenario_hash(results.scenario),
-        rows={name: getattr(results, name).num_rows for name in DEMAND_TABLES},
+        rows={name: tables[name].num_rows for name in DEMAND_TABLES},
         wall_time_s=results.wall_time_s,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +59,32 @@ class Results:
 
     def provenance(self) -> dict[str, str]:
         """Facts that identify the run, the same for every identical run (no wall time)."""
-        return {
-            "simdemand.version": __version__,
-            "simdemand.scenario": self.scenario.run.name,
-            "simdemand.scenario_sha256": scenario_hash(self.scenario),
-            "simdemand.seed": str(self.scenario.run.seed),
-        }
+        return provenance(self.scenario)
+
+
+def provenance(scenario: Scenario) -> dict[str, str]:
+    """Facts that identify a run of `scenario`, the same for every identical run."""
+    return {
+        "simdemand.version": __version__,
+        "simdemand.scenario": scenario.run.name,
+        "simdemand.scenario_sha256": scenario_hash(scenario),
+        "simdemand.seed": str(scenario.run.seed),
+    }
+
+
+class Parts:
+    """A table made part by part as it is written, never whole: its schema and a function that
+    makes its parts in order (tables of that schema); `num_rows` counts the rows made by the
+    last pass over the parts (all of them once written)."""
+
+    def __init__(self, schema: pa.Schema, make: Callable[[], Iterator[pa.Table]]) -> None:
+        self.schema = schema
+        self.make = make
+        self.num_rows = 0
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        """Make the parts, counting their rows."""
+        self.num_rows = 0
+        for part in self.make():
+            self.num_rows += part.num_rows
+            yield part

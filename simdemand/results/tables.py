@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,8 +14,8 @@ import pyarrow.compute as pc
 
 from simdemand.catalog import Catalog
 from simdemand.physics import energy
-from simdemand.world.binning import cell_sums
-from simdemand.world.ledger import Intervals
+from simdemand.world.binning import Cells, cell_parts
+from simdemand.world.ledger import TEXT, Intervals
 from simdemand.world.registry import ModelRecord
 
 TIME = pa.timestamp("us", tz="UTC")
@@ -85,21 +85,23 @@ def microseconds(start: dt.datetime, hours: npt.NDArray[np.float64]) -> npt.NDAr
     return base + np.rint(hours * US_PER_HOUR).astype(np.int64)
 
 
-Coded = tuple[npt.NDArray[np.intp], Any]
+Coded = tuple[npt.NDArray[np.int32], Any]
 
 
 class Labels:
-    """The text columns of some intervals, each factorized once when first asked for: codes,
-    and the labels in alphabetical order."""
+    """The text columns of some intervals, each factorized once: codes (int32), and the labels
+    in alphabetical order."""
 
-    def __init__(self, iv: Intervals) -> None:
-        self.iv = iv
-        self.coded: dict[str, Coded] = {}
+    def __init__(self, iv: Intervals | None = None, coded: dict[str, Coded] | None = None):
+        """Code the text columns of `iv`, or take them coded (`Ledger.take_coded`)."""
+        self.coded: dict[str, Coded] = dict(coded or {})
+        for name in TEXT:
+            if name not in self.coded and iv is not None:
+                codes, labels = pd.factorize(getattr(iv, name), sort=True)
+                self.coded[name] = (codes.astype(np.int32), labels)
 
     def __call__(self, name: str) -> Coded:
         """(codes, labels) of column `name`."""
-        if name not in self.coded:
-            self.coded[name] = pd.factorize(getattr(self.iv, name), sort=True)
         return self.coded[name]
 
 
@@ -138,6 +140,11 @@ def nullable_text(coded: Coded) -> pa.Array:
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
+# Rows per part of a large table: pyarrow's default Parquet row group length, so that a table
+# written part by part makes the same file as written whole.
+ROWS_PER_PART = 1 << 20
+
+
 def jobs_table(
     iv: Intervals,
     money: dict[str, npt.NDArray[np.float64]],
@@ -145,21 +152,54 @@ def jobs_table(
     labels: Labels | None = None,
 ) -> pa.Table:
     """One row per ledger interval, in the order they were charged."""
-    coded = labels or Labels(iv)
-    columns = {
-        "job_id": pa.array(np.arange(len(iv), dtype=np.int64)),
-        "regime": text(coded("regime")),
-        "agent": text(coded("agent")),
-        "activity": text(coded("activity")),
-        "model_id": text(coded("model_id")),
-        "hardware": text(coded("hardware")),
-        "base_id": nullable_text(coded("base_id")),
-        "start": timestamps(start, iv.start_h),
-        "end": timestamps(start, iv.end_h),
-        "gpus": pa.array(iv.gpu_hours / (iv.end_h - iv.start_h)),
-        **{k: pa.array(v) for k, v in money.items()},
+    return job_columns(iv, money, start, labels or Labels(iv), JOBS.names, 0, len(iv))
+
+
+def jobs_parts(
+    iv: Intervals,
+    money: dict[str, npt.NDArray[np.float64]],
+    start: dt.datetime,
+    labels: Labels,
+    rows: int = ROWS_PER_PART,
+) -> Iterator[pa.Table]:
+    """The jobs table in consecutive parts of `rows` rows (the last may be shorter)."""
+    for lo in range(0, len(iv), rows):
+        yield job_columns(iv, money, start, labels, JOBS.names, lo, min(lo + rows, len(iv)))
+
+
+def job_columns(
+    iv: Intervals,
+    money: dict[str, npt.NDArray[np.float64]],
+    start: dt.datetime,
+    labels: Labels,
+    names: Sequence[str],
+    lo: int,
+    hi: int,
+) -> pa.Table:
+    """Columns `names` of jobs lo to hi - 1."""
+    rows = slice(lo, hi)
+
+    def label(name: str) -> pa.Array:
+        codes, values = labels(name)
+        if name == "base_id":
+            return nullable_text((codes[rows], values))
+        return text((codes[rows], values))
+
+    make = {
+        "job_id": lambda: pa.array(np.arange(lo, hi, dtype=np.int64)),
+        "start": lambda: timestamps(start, iv.start_h[rows]),
+        "end": lambda: timestamps(start, iv.end_h[rows]),
+        "gpus": lambda: pa.array(iv.gpu_hours[rows] / (iv.end_h[rows] - iv.start_h[rows])),
     }
-    return pa.Table.from_pydict(columns, schema=JOBS)
+    columns = {}
+    for name in names:
+        if name in make:
+            columns[name] = make[name]()
+        elif name in money:
+            columns[name] = pa.array(money[name][rows])
+        else:
+            columns[name] = label(name)
+    return pa.Table.from_pydict(columns, schema=pa.schema([JOBS.field(n) for n in names]))
 
 
 def timeseries_table(
@@ -171,20 +211,69 @@ def timeseries_table(
 ) -> pa.Table:
     """Intervals binned on the grid, summed by (time, regime, agent, activity, hardware).
 
-    Rows are sorted by bin, then by the labels in alphabetical order. The pieces are summed
-    window by window of time, without a sort: cost linear in the pieces, memory in the window.
+    Rows are sorted by bin, then by the labels in alphabetical order (see `Series`).
     """
-    keys = ("regime", "agent", "activity", "hardware")
-    coded = labels or Labels(iv)
-    codes, names = zip(*(coded(key) for key in keys), strict=True)
-    group, group_codes = label_groups(codes, [len(name) for name in names])
-    n_groups = len(group_codes[0])
-    cells = cell_sums(iv.start_h, iv.end_h, edges, group, n_groups, [*money.values()])
-    columns = {"time": pa.array(microseconds(start, edges)[cells.bins], type=TIME)}
-    for key, name, code in zip(keys, names, group_codes, strict=True):
-        columns[key] = decoded(code[cells.groups], name)
-    columns.update(zip(money, map(pa.array, cells.sums), strict=True))
-    return pa.Table.from_pydict(columns, schema=TIMESERIES)
+    series = Series(iv, money, edges, start, labels or Labels(iv))
+    parts = [series.table(cells) for cells in series.parts()]
+    return pa.concat_tables(parts) if parts else TIMESERIES.empty_table()
+
+
+class Series:
+    """The time series of some intervals on a grid, made part by part.
+
+    The pieces are summed window by window of time, without a sort: cost linear in the pieces,
+    memory in a window and a part. Rows are sorted by bin, then by the labels in alphabetical
+    order.
+    """
+
+    KEYS = ("regime", "agent", "activity", "hardware")
+
+    def __init__(
+        self,
+        iv: Intervals,
+        money: dict[str, npt.NDArray[np.float64]],
+        edges: npt.NDArray[np.float64],
+        start: dt.datetime,
+        labels: Labels,
+    ) -> None:
+        self.iv, self.money, self.edges = iv, money, edges
+        self.times = microseconds(start, edges)
+        codes, self.names = zip(*(labels(key) for key in self.KEYS), strict=True)
+        self.group, self.group_codes = label_groups(codes, [len(name) for name in self.names])
+
+    def parts(self, rows: int = ROWS_PER_PART) -> Iterator[Cells]:
+        """The cells in consecutive parts of `rows` (the last may be shorter)."""
+        n_groups = len(self.group_codes[0])
+        iv, amounts = self.iv, [*self.money.values()]
+        yield from cell_parts(iv.start_h, iv.end_h, self.edges, self.group, n_groups, amounts, rows)
+
+    def table(self, cells: Cells) -> pa.Table:
+        """The rows of some cells."""
+        columns: dict[str, pa.Array] = {"time": pa.array(self.times[cells.bins], type=TIME)}
+        for k, name in enumerate(self.KEYS):
+            columns[name] = decoded(self.group_codes[k][cells.groups], self.names[k])
+        columns.update(zip(self.money, map(pa.array, cells.sums), strict=True))
+        return pa.Table.from_pydict(columns, schema=TIMESERIES)
+
+    def arrays(self, cells: Cells, names: Sequence[str]) -> dict[str, npt.NDArray[Any]]:
+        """Columns `names` of the rows of some cells as numpy: time in microseconds since the
+        epoch, labels as codes (the smallest integers that hold them), amounts."""
+        out: dict[str, npt.NDArray[Any]] = {}
+        sums = dict(zip(self.money, cells.sums, strict=True))
+        for name in names:
+            if name == "time":
+                out[name] = self.times[cells.bins]
+            elif name in sums:
+                out[name] = sums[name]
+            else:
+                k = self.KEYS.index(name)
+                kind = np.min_scalar_type(-max(len(self.names[k]), 1))
+                out[name] = self.group_codes[k][cells.groups].astype(kind)
+        return out
+
+    def labels(self, name: str) -> list[str]:
+        """The labels of a label column, in alphabetical order (its codes index them)."""
+        return list(self.names[self.KEYS.index(name)])
 
 
 def label_groups(

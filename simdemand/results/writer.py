@@ -13,18 +13,21 @@ import platform
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simdemand.errors import OutputError, shorten
 from simdemand.results.reader import RUN_MANIFEST, TABLES
-from simdemand.results.run import Results
+from simdemand.results.run import Parts
 from simdemand.results.storage import Remote, is_uri, remote
 from simdemand.scenario.identity import scenario_hash
+from simdemand.scenario.schema import Scenario
 from simdemand.version import __version__
 
 LIBRARIES = ("simpy", "numpy", "pandas", "pyarrow", "pydantic")
@@ -53,15 +56,43 @@ MANIFEST_KEYS = ("simdemand_version", "name", "scenario", "scenario_sha256", "se
 LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|old)-(?P<pid>\d+)$")
 
 
-@overload
-def write_results(results: Results, out: Path, force: bool = False) -> Path: ...
+class Run(Protocol):
+    """What a run folder is written from: `Results` (tables in memory), or a run whose large
+    tables are `Parts`, made as they are written. The manifest is made after the tables (a
+    run made part by part knows its row counts and summary only then)."""
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario run."""
+
+    @property
+    def streams(self) -> dict[str, tuple[int, ...]]:
+        """The random streams taken, by name."""
+
+    @property
+    def wall_time_s(self) -> float:
+        """Seconds simulated."""
+
+    @property
+    def summary(self) -> dict[str, Any] | None:
+        """The headline figures, if computed."""
+
+    def tables(self) -> Mapping[str, pa.Table | Parts]:
+        """The tables by file name."""
+
+    def provenance(self) -> dict[str, str]:
+        """Facts that identify the run."""
 
 
 @overload
-def write_results(results: Results, out: str, force: bool = False) -> Path | Remote: ...
+def write_results(results: Run, out: Path, force: bool = False) -> Path: ...
 
 
-def write_results(results: Results, out: str | Path, force: bool = False) -> Path | Remote:
+@overload
+def write_results(results: Run, out: str, force: bool = False) -> Path | Remote: ...
+
+
+def write_results(results: Run, out: str | Path, force: bool = False) -> Path | Remote:
     """Write the run into folder `out` (a path, or a URI such as s3://bucket/prefix); refuse an
     existing folder unless `force`, and with `force` refuse one simdemand did not write. Raises
     OutputError (or FileExistsError)."""
@@ -85,7 +116,7 @@ def write_results(results: Results, out: str | Path, force: bool = False) -> Pat
     return out
 
 
-def write_remote(results: Results, out: Remote) -> Remote:
+def write_remote(results: Run, out: Remote) -> Remote:
     """Write the run into a folder of an object store: its manifest last (a run is complete if
     and only if its manifest exists), after removing the old run's manifest and tables."""
     (out / RUN_MANIFEST).delete()
@@ -277,20 +308,41 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def write_parquet(table: pa.Table, path: Path | Remote, metadata: dict[str, str]) -> None:
+def write_parquet(table: pa.Table | Parts, path: Path | Remote, metadata: dict[str, str]) -> None:
     """Write a table with provenance in its schema metadata, via a temporary name (an object
-    store's object appears whole when written)."""
+    store's object appears whole when written); `Parts` part by part, as row groups."""
     merged = {
         **(table.schema.metadata or {}),
         **{k.encode(): v.encode() for k, v in metadata.items()},
     }
-    table = table.replace_schema_metadata(merged)
+    schema = table.schema.with_metadata(merged)
+    options: dict[str, Any] = {"compression": "zstd"}
     if isinstance(path, Remote):
-        pq.write_table(table, path.path, compression="zstd", filesystem=path.fs)
-        return
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+        target, options["filesystem"] = path.path, path.fs
+    else:
+        target = str(path.with_name(path.name + ".tmp"))
+    if isinstance(table, Parts):
+        with pq.ParquetWriter(target, schema, **options) as writer:
+            write_parts(writer, table, merged)
+    else:
+        pq.write_table(table.replace_schema_metadata(merged), target, **options)
+    if isinstance(path, Path):
+        os.replace(target, path)
+
+
+def write_parts(writer: pq.ParquetWriter, parts: Parts, metadata: dict[bytes, bytes]) -> None:
+    """Write each part as a row group, in a thread of its own while the next part is made (the
+    encoding lets go of the interpreter): two parts at most are held at once."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        writing: Future[None] | None = None
+        for part in parts:
+            if writing is not None:
+                writing.result()
+            writing = pool.submit(writer.write_table, part.replace_schema_metadata(metadata))
+            del part
+            pa.default_memory_pool().release_unused()
+        if writing is not None:
+            writing.result()
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:
@@ -319,7 +371,7 @@ def replace_dir(new: Path, out: Path) -> None:
     shutil.rmtree(old)
 
 
-def manifest(results: Results) -> dict[str, Any]:
+def manifest(results: Run) -> dict[str, Any]:
     """The run's manifest: resolved scenario, hash, seeds, versions, counts, wall time, and the
     summary when it was computed."""
     scenario = results.scenario

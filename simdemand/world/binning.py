@@ -234,6 +234,47 @@ def cell_sums(
     return Cells(bins, groups, sums)
 
 
+def cell_parts(
+    start_h: FloatArray,
+    end_h: FloatArray,
+    edges: FloatArray,
+    group: IntArray,
+    n_groups: int,
+    amounts: Sequence[FloatArray],
+    rows: int,
+    budget: int = PIECES_PER_WINDOW,
+) -> Iterator[Cells]:
+    """`cell_sums`'s cells in consecutive parts of `rows` cells (the last may be shorter): the
+    same cells and sums, with memory bounded by a part and a window, not the horizon."""
+    placed = place(start_h, end_h, edges, group, n_groups)
+    held: list[Cells] = []
+    size = 0
+    for cells in binned_sums(placed, amounts, budget):
+        held.append(cells)
+        size += len(cells.bins)
+        while size >= rows:
+            joined = joined_cells(held)
+            yield sliced(joined, 0, rows)
+            held, size = [sliced(joined, rows, size)], size - rows
+    if size:
+        yield joined_cells(held)
+
+
+def joined_cells(parts: list[Cells]) -> Cells:
+    """Consecutive cells as one."""
+    if len(parts) == 1:
+        return parts[0]
+    sums = [np.concatenate(column) for column in zip(*(c.sums for c in parts), strict=True)]
+    bins = np.concatenate([c.bins for c in parts])
+    return Cells(bins, np.concatenate([c.groups for c in parts]), sums)
+
+
+def sliced(cells: Cells, lo: int, hi: int) -> Cells:
+    """Cells lo to hi - 1 (copies: the rest can go)."""
+    sums = [s[lo:hi].copy() for s in cells.sums]
+    return Cells(cells.bins[lo:hi].copy(), cells.groups[lo:hi].copy(), sums)
+
+
 class Growing:
     """Columns filled window after window, reallocated by doubling.
 

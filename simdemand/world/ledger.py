@@ -6,11 +6,13 @@ hour, to the meter as they are charged: that is where the fleet reads demand fro
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from simdemand.units import REGIMES
 from simdemand.world.demand import DemandMeter
@@ -24,6 +26,8 @@ AMOUNTS = ("gpu_hours", "flop", "queries", "tokens", "derivatives")
 
 FloatArray = npt.NDArray[np.float64]
 TextArray = npt.NDArray[np.object_]
+# A text column as codes (int32) into its labels in alphabetical order.
+CodedText = tuple[npt.NDArray[np.int32], list[str]]
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,14 @@ class Ledger:
     ) -> None:
         """Append one interval [start_h, end_h) and its totals: GPU-hours, FLOP, queries, tokens;
         `base_id` names the family's base of a derivative."""
-        amounts = np.array([gpu_hours, flop, queries, tokens, derivatives])
-        check(regime, np.array([start_h]), np.array([end_h]), amounts)
+        amounts = (float(gpu_hours), float(flop), float(queries), float(tokens), float(derivatives))
+        check_row(regime, start_h, end_h, amounts)
         if self.meter is not None and self.meter.flows(regime, activity):
             self.meter.add_intervals(
                 regime, hardware, np.array([start_h]), np.array([end_h]), np.array([gpu_hours])
             )
         labels = (regime, agent, activity, model_id, hardware, base_id)
-        self.rows.append((*labels, start_h, end_h, *amounts.tolist()))
+        self.rows.append((*labels, start_h, end_h, *amounts))
 
     def record_many(
         self,
@@ -200,10 +204,27 @@ class Ledger:
         columns.update({n: labels(self.chunks, n, sizes) for n in TEXT})
         return Intervals(**columns)
 
-    def take(self, lo_h: float = -np.inf, hi_h: float = np.inf) -> Intervals:
+    def take_coded(
+        self, lo_h: float = -np.inf, hi_h: float = np.inf
+    ) -> tuple[Intervals, dict[str, CodedText]]:
         """Return every interval that overlaps [lo_h, hi_h), in order, and let go of the chunks
-        (for a run that has ended: the ledger is empty afterwards). Rows are dropped chunk by
-        chunk, before a label column is built for all of them."""
+        (for a run that has ended: the ledger is empty afterwards): their times and amounts
+        (the text columns empty), and each text column's codes and labels. Rows are dropped
+        chunk by chunk; a label a chunk shares is coded once, and no column of strings is
+        built."""
+        self.keep_overlapping(lo_h, hi_h)
+        sizes = [len(c["start_h"]) for c in self.chunks]
+        empty = np.empty(0, dtype=object)
+        columns: dict[str, np.ndarray] = {
+            n: np.concatenate([c[n] for c in self.chunks]) if self.chunks else np.empty(0)
+            for n in (*TIMES, *AMOUNTS)
+        }
+        coded = {n: code_labels(self.chunks, n, sizes) for n in TEXT}
+        self.chunks = []
+        return Intervals(**columns, **dict.fromkeys(TEXT, empty)), coded
+
+    def keep_overlapping(self, lo_h: float, hi_h: float) -> None:
+        """Flush, and drop the rows that do not overlap [lo_h, hi_h), chunk by chunk."""
         self.flush()
         for chunk in self.chunks:
             keep = (np.asarray(chunk["end_h"]) > lo_h) & (np.asarray(chunk["start_h"]) < hi_h)
@@ -211,9 +232,6 @@ class Ledger:
                 for name, column in chunk.items():
                     if isinstance(column, np.ndarray):
                         chunk[name] = column[keep]
-        out = self.intervals()
-        self.chunks = []
-        return out
 
     def __len__(self) -> int:
         """Number of intervals appended."""
@@ -248,16 +266,55 @@ def labels(chunks: list[dict[str, str | np.ndarray]], name: str, sizes: list[int
     return out
 
 
+BAD_TIMES = "intervals need finite times with end_h > start_h"
+BAD_AMOUNTS = "amounts (gpu_hours, flop, queries, tokens) must be finite and non-negative"
+
+
+def code_labels(
+    chunks: list[dict[str, str | np.ndarray]], name: str, sizes: list[int]
+) -> CodedText:
+    """One text column over all chunks as codes into its labels in alphabetical order (those
+    of `pd.factorize(column, sort=True)`); a chunk's shared label is coded once."""
+    local: list[tuple[npt.NDArray[np.intp], list[str]]] = []
+    for chunk, size in zip(chunks, sizes, strict=True):
+        value = chunk[name]
+        if size == 0:  # all its rows dropped: its labels are not the column's
+            local.append((np.zeros(0, dtype=np.int64), []))
+        elif isinstance(value, str):
+            local.append((np.zeros(1, dtype=np.int64), [value]))
+        else:
+            codes, uniques = pd.factorize(value)
+            local.append((codes, list(uniques)))
+    names = sorted({label for _, labels in local for label in labels})
+    index = {label: i for i, label in enumerate(names)}
+    out = np.empty(sum(sizes), dtype=np.int32)
+    begin = 0
+    for (codes, labels), size in zip(local, sizes, strict=True):
+        if size:
+            remap = np.array([index[label] for label in labels], dtype=np.int32)
+            out[begin : begin + size] = remap[codes] if len(codes) == size else remap[0]
+        begin += size
+    return out, names
+
+
 def check(regime: str, start_h: FloatArray, end_h: FloatArray, amounts: FloatArray) -> None:
     """Refuse intervals that would corrupt the log: unknown regime, bad times or amounts."""
     if regime not in REGIMES:
         raise ValueError(f"unknown regime '{regime}'")
     if not (np.all(np.isfinite(start_h)) and np.all(end_h > start_h)):
-        raise ValueError("intervals need finite times with end_h > start_h")
+        raise ValueError(BAD_TIMES)
     if not (np.all(np.isfinite(amounts)) and np.all(amounts >= 0)):
-        raise ValueError(
-            "amounts (gpu_hours, flop, queries, tokens) must be finite and non-negative"
-        )
+        raise ValueError(BAD_AMOUNTS)
+
+
+def check_row(regime: str, start_h: float, end_h: float, amounts: tuple[float, ...]) -> None:
+    """`check` for one interval, on plain floats (an agent may charge many one by one)."""
+    if regime not in REGIMES:
+        raise ValueError(f"unknown regime '{regime}'")
+    if not (math.isfinite(start_h) and end_h > start_h):
+        raise ValueError(BAD_TIMES)
+    if not all(math.isfinite(a) and a >= 0 for a in amounts):
+        raise ValueError(BAD_AMOUNTS)
 
 
 def clip(iv: Intervals, lo_h: float, hi_h: float) -> Intervals:

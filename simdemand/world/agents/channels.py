@@ -4,6 +4,7 @@ stream, so what happens in one never changes the draws of the other."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class Bases:
     loss: list[float] = field(default_factory=list)
     gpu_hours: list[float] = field(default_factory=list)
     children: list[list[tuple[str, float]]] = field(default_factory=list)
+    # Each base's children's weights summed in order (running totals, as `np.cumsum` adds).
+    totals: list[list[float]] = field(default_factory=list)
     arrays: dict[str, FloatArray] = field(default_factory=dict)
 
     def add(self, model: ModelRecord, appeal: float) -> None:
@@ -56,7 +59,14 @@ class Bases:
         self.loss.append(model.predicted_loss)
         self.gpu_hours.append(model.gpu_hours)
         self.children.append([])
+        self.totals.append([])
         self.arrays = {}
+
+    def adopt(self, root: int, model_id: str, weight: float) -> None:
+        """Add a released derivative that became a base to the children of base `root`."""
+        totals = self.totals[root]
+        totals.append(totals[-1] + weight if totals else weight)
+        self.children[root].append((model_id, weight))
 
     def column(self, name: str, index: IntArray | slice) -> FloatArray:
         """One numeric column, at the given base indices."""
@@ -185,8 +195,8 @@ class OpenChannel(Channel):
         attach, pick = self.lineage.random(2)
         if not children or attach >= self.spec.derivative_parent_probability:
             return self.pool.ids[root]
-        weights = np.cumsum([w for _, w in children])
-        index = int(np.searchsorted(weights, pick * weights[-1], side="right"))
+        totals = self.pool.totals[root]
+        index = bisect.bisect_right(totals, pick * totals[-1])
         return children[min(index, len(children) - 1)][0]
 
 

@@ -107,7 +107,7 @@ class Community:
             yield self.world.env.timeout(max(0.0, release_h - self.world.now))
             self.world.registry.release(model)
             if root >= 0:
-                self.open.pool.children[root].append((model.model_id, weight))
+                self.open.pool.adopt(root, model.model_id, weight)
 
     def spin_out(self, step: Step) -> None:
         """Draw and charge one step's derivatives, channel by channel."""

@@ -65,6 +65,43 @@ class Prices:
     flop_per_computed_token: float
 
 
+class Bar:
+    """One tier's base models past the migration lag, kept for its capability need.
+
+    The need is the lowest loss of the bases released by a cutoff that only moves forward, so
+    it only falls: a base once above it never meets it again and is let go (each call costs
+    the bases that arrived since, not all of them).
+    """
+
+    def __init__(self) -> None:
+        self.lowest = math.inf  # the lowest loss of the bases released by the last cutoff
+        self.later: list[ModelRecord] = []  # bases released after the last cutoff
+        self.meets: list[ModelRecord] = []  # eligible bases not above the last need, in order
+
+    def admit(self, model: ModelRecord, eligible: bool) -> None:
+        """Take a base model past the migration lag (a candidate if the tier allows it)."""
+        self.later.append(model)
+        if eligible:
+            self.meets.append(model)
+
+    def need(self, cutoff_h: float) -> float:
+        """The lowest loss of the bases released by `cutoff_h` (inf if none); cutoffs must not
+        go back in time."""
+        later = []
+        for model in self.later:
+            if model.released_h <= cutoff_h:
+                self.lowest = min(self.lowest, model.predicted_loss)
+            else:
+                later.append(model)
+        self.later = later
+        return self.lowest
+
+    def meeting(self, need: float) -> list[ModelRecord]:
+        """The eligible bases whose loss meets `need` (not above it), in order of arrival."""
+        self.meets = [m for m in self.meets if m.predicted_loss <= need]
+        return self.meets
+
+
 class Cohort:
     """A population of users issuing queries of several classes to a served model."""
 
@@ -85,8 +122,8 @@ class Cohort:
         self.best: dict[str, ModelRecord | None] = dict.fromkeys(self.tiers)
         self.efficient_shares = np.array([c.efficient_share for c in self.classes])
         self.seen = 0
-        self.pending: list[ModelRecord] = []
-        self.bases: list[ModelRecord] = []
+        self.pending: list[ModelRecord] = []  # base models not yet past the migration lag
+        self.bars = {tier: Bar() for tier in self.tiers}
         self.mode_factor = serving.mode_factor(spec.serving.mode)
         self.coefficients = np.array([work_coefficients(c) for c in self.classes])
         self.request_flop = np.array([request_flop(c) for c in self.classes])
@@ -256,7 +293,8 @@ class Cohort:
         if serving.policy == "fixed":
             return self.initial
         models = self.world.registry.models
-        self.pending.extend(models[self.seen :])
+        # Derivatives (models with a parent) are never eligible: only base models wait here.
+        self.pending.extend(m for m in models[self.seen :] if m.parent_id is None)
         self.seen = len(models)
         lag_h = serving.migration_lag_days * HOURS_PER_DAY
         waiting: list[ModelRecord] = []
@@ -264,8 +302,8 @@ class Cohort:
             if model.released_h + lag_h > at_h:
                 waiting.append(model)
                 continue
-            if model.parent_id is None:
-                self.bases.append(model)
+            for name, bar in self.bars.items():
+                bar.admit(model, self.eligible(model, self.tiers[name]))
             for name, best in self.best.items():
                 if self.eligible(model, self.tiers[name]) and (
                     best is None or model.predicted_loss < best.predicted_loss
@@ -284,9 +322,7 @@ class Cohort:
     def cheapest(self, at_h: float, tier: str, hardware: Hardware) -> ModelRecord | None:
         """The tier's eligible model with the fewest GPU-seconds per ranking query on `hardware`
         among those meeting its need (the tier's best eligible model if none does)."""
-        need = self.need_loss(at_h, tier)
-        cap = self.tiers[tier]
-        good = [m for m in self.bases if m.predicted_loss <= need and self.eligible(m, cap)]
+        good = self.bars[tier].meeting(self.need_loss(at_h, tier))
         if not good:
             return self.best[tier]
         return min(good, key=lambda m: (self.ranking_seconds(m, hardware), m.predicted_loss))
@@ -297,8 +333,7 @@ class Cohort:
         serving = self.spec.serving
         lag = serving.efficient_need_lag_days if tier == "efficient" else serving.need_lag_days
         cutoff_h = at_h - max(lag, serving.migration_lag_days) * HOURS_PER_DAY
-        known = [m.predicted_loss for m in self.bases if m.released_h <= cutoff_h]
-        return min(known, default=math.inf)
+        return self.bars[tier].need(cutoff_h)
 
     def ranking_seconds(self, model: ModelRecord, hardware: Hardware) -> float:
         """GPU-seconds of the ranking query on `model` served on `hardware` (cached)."""
