@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from simdemand.calibration.scorecard import scorecard
+from simdemand.calibration.scorecard import Figure, scorecard
 from simdemand.catalog import load_catalog
 from simdemand.cli import app
 from simdemand.physics import background as physics
@@ -257,9 +257,10 @@ def test_scorecard_counts_background_in_demand_and_energy(tmp_path: Path) -> Non
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["run", str(write(tmp_path, ALONE)), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    # The run's report: 400 H100e for the 59 days of Jan-Feb = 566,400 H100e-hours, no FLOP.
+    assert "background (H100e-hours) │ 5.66e+05 │ - │" in " ".join(result.output.split())
     run = read_run(out)
     assert run.background is not None
-    from simdemand.calibration.scorecard import Figure
 
     def figure(measure: str) -> Figure:
         return Figure.model_validate(

@@ -82,8 +82,13 @@ def run(
     report(run, target)
 
 
+# The background load's sums in the run's report, beside the regimes' GPU-hours, energy and cost.
+BACKGROUND_SUMS = ("h100e_hours", "energy_mwh", "cost_usd")
+
+
 def report(run: Streamed, target: str | Path) -> None:
-    """Print where the results went and the GPU-hours by regime (the summary's years added)."""
+    """Print where the results went and the GPU-hours by regime (the summary's years added),
+    and the background load's H100e-hours when the run has one."""
     columns = ("gpu_hours", "flop", "energy_mwh", "cost_usd")
     totals: dict[str, list[float]] = {}
     for row in (run.summary or {}).get("regimes", []):
@@ -95,6 +100,10 @@ def report(run: Streamed, target: str | Path) -> None:
         table.add_column(col, justify="left" if col == "regime" else "right")
     for regime in sorted(totals):
         table.add_row(regime, *(f"{v:.3g}" for v in totals[regime]))
+    background = (run.summary or {}).get("background", [])
+    if background:
+        hours, mwh, usd = (sum(row[k] for row in background) for k in BACKGROUND_SUMS)
+        table.add_row("background (H100e-hours)", f"{hours:.3g}", "-", f"{mwh:.3g}", f"{usd:.3g}")
     out.print(table)
     counts = {name: part.num_rows for name, part in run.tables().items()}
     out.print(
