@@ -27,9 +27,10 @@ horizon has a short window and is left out rather than compared on a partial cou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from simdemand.units import POST_TRAINING, SECONDS_PER_DAY
@@ -58,11 +59,12 @@ TOP_STATS = ("top_p50", "top_min", "top_max")
 # A base is read after a year of derivatives: its stream fades e-fold every 6 months by default
 # (communities' decay_months), so by then it has collected ~86% of them.
 MATURE_DAYS = 365.0
+FrameOrSeries = TypeVar("FrameOrSeries", pd.DataFrame, pd.Series)
 
 
 def lineage(models: pd.DataFrame) -> pd.DataFrame:
     """For each model: the root of its lineage and its depth (0 for a base)."""
-    parent = dict(zip(models["model_id"], models["parent_id"], strict=True))
+    parent = dict(zip(models["model_id"].tolist(), models["parent_id"].tolist(), strict=True))
     root: dict[str, str] = {}
     depth: dict[str, int] = {}
     for model in parent:
@@ -86,23 +88,38 @@ def lineage(models: pd.DataFrame) -> pd.DataFrame:
 
 
 def attribute(jobs: pd.DataFrame, tree: pd.DataFrame) -> pd.DataFrame:
-    """Post-training rows with the root and depth of the derivatives each stands for: a
-    released derivative's own place in the tree, or (a bulk row) one below its family's base.
-    Rows charged to a base itself (its lab's own post-training) are left out."""
+    """Post-training rows with the position in `tree` of the root of the derivatives each
+    stands for and their depth: a released derivative's own place in the tree, or (a bulk row)
+    one below its family's base. Rows charged to a base itself (its lab's own post-training)
+    are left out."""
     columns = ["model_id", "base_id", "gpu_hours", "flop", "derivatives"]
     post = jobs.loc[jobs["regime"] == POST_TRAINING, columns]
-    post = post.assign(model_id=post["model_id"].astype(str))
-    released = post["model_id"].isin(tree.index)
-    owner = post["model_id"].where(released, post["base_id"])
+    model = positions(post["model_id"], tree.index)
+    released = model >= 0
+    owner = np.where(released, model, positions(post["base_id"], tree.index))
+    depths = tree["depth"].to_numpy()
+    known = owner >= 0
     # A base's own rows are its lab's post-training, not a derivative's.
-    own = released & tree["depth"].reindex(post["model_id"]).eq(0).to_numpy()
-    known = owner.isin(tree.index) & ~own
-    rows = post.loc[known, ["model_id", "gpu_hours", "flop", "derivatives"]].copy()
+    known[released] &= depths[model[released]] > 0
+    rows = post.loc[known, ["gpu_hours", "flop", "derivatives"]]
     owner = owner[known]
-    rows["root"] = tree["root"].reindex(owner).to_numpy()
-    depth = tree["depth"].reindex(owner).to_numpy()
-    rows["depth"] = np.where(released[known].to_numpy(), depth, depth + 1)
+    roots = tree.index.get_indexer(pd.Index(tree["root"]))
+    rows["root"] = roots[owner]
+    rows["depth"] = np.where(released[known], depths[owner], depths[owner] + 1)
     return rows
+
+
+def positions(keys: pd.Series, index: pd.Index) -> npt.NDArray[np.intp]:
+    """Each key's position in `index` (-1 where missing or null), looking each distinct key up
+    once."""
+    codes, distinct = pd.factorize(keys)
+    found = np.append(index.get_indexer(pd.Index(np.asarray(distinct, dtype=object))), -1)
+    return found[codes]
+
+
+def labelled(frame: FrameOrSeries, tree: pd.DataFrame) -> FrameOrSeries:
+    """`frame` indexed by the models of `tree` at its positions."""
+    return frame.set_axis(tree.index[frame.index.to_numpy()].rename("root"))
 
 
 def ecosystem_summary(
@@ -124,11 +141,12 @@ def ecosystem_summary(
     """
     tree = lineage(models)
     rows = attribute(jobs, tree)
-    sums = rows.groupby("root")[["gpu_hours", "flop", "derivatives"]].sum()
+    sums = labelled(rows.groupby("root")[["gpu_hours", "flop", "derivatives"]].sum(), tree)
     derived = tree.loc[tree["depth"] > 0]
     registered = derived.groupby("root").size()
-    made = rows.loc[rows["derivatives"] > 0, ["root", "depth"]]
-    deepest = pd.concat([made, derived[["root", "depth"]]]).groupby("root")["depth"].max()
+    made = rows.loc[rows["derivatives"] > 0].groupby("root")["depth"].max()
+    deepest = pd.concat([labelled(made, tree), derived.groupby("root")["depth"].max()])
+    deepest = deepest.groupby(level=0).max()
     bases = models.loc[models["parent_id"].isna()].set_index("model_id")
     if open_only:
         bases = bases.loc[bases["open_weights"].astype(bool)]

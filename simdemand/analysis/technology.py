@@ -106,13 +106,13 @@ def available_capability(
     production mode, prices and the query mix are July's as served; only the model differs."""
     bases = models[models["parent_id"].isna() & (models["predicted_loss"] <= loss)]
     released = pd.to_datetime(bases["released"], utc=True)
-    params = dict(zip(models["model_id"], models["params"], strict=True))
-    active = dict(zip(models["model_id"], models["active_params"], strict=True))
+    ids = models["model_id"].tolist()
+    params = dict(zip(ids, models["params"].tolist(), strict=True))
+    active = dict(zip(ids, models["active_params"].tolist(), strict=True))
     rows = []
     columns = ["year", "start", "hardware", "gpu_hours", "model_id", "tokens", "cost_usd"]
     known = frame.loc[frame["active_params"].notna(), columns]
-    for year in np.sort(known["year"].unique()):
-        served_year = known[known["year"] == year]  # one year's rows at a time, in order
+    for year, served_year in known.groupby("year", sort=True):  # each year's rows, in order
         mid = pd.Timestamp(dt.date(int(str(year)), MID_YEAR_MONTH, 1), tz="UTC")
         candidates = bases[released <= mid]
         month = pd.to_datetime(served_year["start"], utc=True).dt.month == MID_YEAR_MONTH

@@ -59,8 +59,8 @@ def with_job_measures(series: Summary, jobs: pd.DataFrame) -> Summary:
     """The measures of the time series (`series_measures`) with the tokens per day, in the
     order `measures` lists them."""
     head = {name: series[name] for name in ("per_class", "per_class_by_year")}
-    daily = {"tokens_per_day": tokens_per_day(jobs)}
-    daily["tokens_per_day_by_year"] = tokens_per_day_by_year(jobs)
+    days = job_days(jobs)
+    daily = {"tokens_per_day": daily_tokens(days), "tokens_per_day_by_year": yearly_tokens(days)}
     return {**head, **daily, **{k: v for k, v in series.items() if k not in head}}
 
 
@@ -114,13 +114,21 @@ def job_days(jobs: pd.DataFrame) -> pd.DataFrame:
 
 def tokens_per_day(jobs: pd.DataFrame) -> pd.DataFrame:
     """Tokens processed (input + output) per UTC day, by cohort and class."""
-    frame = job_days(jobs)
+    return daily_tokens(job_days(jobs))
+
+
+def daily_tokens(frame: pd.DataFrame) -> pd.DataFrame:
+    """`tokens_per_day` from the jobs' days (`job_days`)."""
     return frame.groupby(["date", "cohort", "class"], sort=True)["tokens"].sum().reset_index()
 
 
 def tokens_per_day_by_year(jobs: pd.DataFrame) -> pd.DataFrame:
     """Mean tokens per day in each calendar year, by cohort and class."""
-    frame = job_days(jobs)
+    return yearly_tokens(job_days(jobs))
+
+
+def yearly_tokens(frame: pd.DataFrame) -> pd.DataFrame:
+    """`tokens_per_day_by_year` from the jobs' days (`job_days`)."""
     days = frame.groupby("year")["date"].nunique().rename("days")
     table = frame.groupby(["year", "cohort", "class"], sort=True)["tokens"].sum().reset_index()
     table = table.join(days, on="year")

@@ -46,7 +46,9 @@ class Bases:
     children: list[list[tuple[str, float]]] = field(default_factory=list)
     # Each base's children's weights summed in order (running totals, as `np.cumsum` adds).
     totals: list[list[float]] = field(default_factory=list)
+    # Each numeric column as an array that grows (its capacity doubling) as bases are added.
     arrays: dict[str, FloatArray] = field(default_factory=dict)
+    filled: dict[str, int] = field(default_factory=dict)
 
     def add(self, model: ModelRecord, appeal: float) -> None:
         """Add a released model as a base."""
@@ -60,7 +62,6 @@ class Bases:
         self.gpu_hours.append(model.gpu_hours)
         self.children.append([])
         self.totals.append([])
-        self.arrays = {}
 
     def adopt(self, root: int, model_id: str, weight: float) -> None:
         """Add a released derivative that became a base to the children of base `root`."""
@@ -70,9 +71,15 @@ class Bases:
 
     def column(self, name: str, index: IntArray | slice) -> FloatArray:
         """One numeric column, at the given base indices."""
-        if name not in self.arrays:
-            self.arrays[name] = np.array(getattr(self, name), dtype=np.float64)
-        return self.arrays[name][index]
+        values: list[float] = getattr(self, name)
+        held = self.arrays.get(name, np.empty(0))
+        filled = self.filled.get(name, 0)
+        if filled < len(values):
+            if len(held) < len(values):
+                held = self.arrays[name] = np.concatenate([held[:filled], np.empty(len(values))])
+            held[filled : len(values)] = values[filled:]
+            self.filled[name] = len(values)
+        return held[: len(values)][index]
 
 
 class Channel(ABC):
