@@ -20,19 +20,21 @@ from simdemand.results.reader import read_run
 from simdemand.simulate import coded_frame, simulate
 
 HERE = Path(__file__).parent / "scenarios"
+# One lab archetype added to the small test-time scenario.
+LAB = [
+    "labs.big.reference_date=2025-01-01",
+    "labs.big.compute_flop_at_reference=1e24",
+    "labs.big.compute_growth_per_year=4.0",
+    "labs.big.runs_per_year=12.0",
+    "labs.big.cluster_gpus_at_reference=4096",
+]
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small test-time scenario plus one lab archetype, run through the CLI."""
     out = tmp_path_factory.mktemp("summary") / "run"
-    sets = [
-        "labs.big.reference_date=2025-01-01",
-        "labs.big.compute_flop_at_reference=1e24",
-        "labs.big.compute_growth_per_year=4.0",
-        "labs.big.runs_per_year=12.0",
-        "labs.big.cluster_gpus_at_reference=4096",
-    ]
+    sets = LAB
     args = ["run", str(HERE / "users.toml"), "--out", str(out)]
     result = CliRunner().invoke(app, [*args, *(a for s in sets for a in ("--set", s))])
     assert result.exit_code == 0, result.output
@@ -144,14 +146,7 @@ def test_looked_up_is_a_map_with_nan_for_unknown_keys() -> None:
 def test_run_summary_equals_summarize_over_plain_frames() -> None:
     """The summary `simulate` adds (categorical labels, the time series first) is bit for bit
     that of `summarize` over the tables converted whole, with text columns as strings."""
-    sets = [
-        "labs.big.reference_date=2025-01-01",
-        "labs.big.compute_flop_at_reference=1e24",
-        "labs.big.compute_growth_per_year=4.0",
-        "labs.big.runs_per_year=12.0",
-        "labs.big.cluster_gpus_at_reference=4096",
-        "run.resolution=hour",
-    ]
+    sets = [*LAB, "run.resolution=hour"]
     results = simulate(load_scenario(HERE / "users.toml", sets))
     plain = [t.to_pandas() for t in (results.timeseries, results.jobs, results.models)]
     figures = summarize(*plain)
