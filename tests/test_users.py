@@ -630,8 +630,9 @@ def test_a_tier_bar_falls_with_the_cutoff_and_keeps_the_eligible_bases_meeting_i
     a, b, c = record("a", 10.0, 2.0), record("b", 20.0, 1.5), record("c", 30.0, 1.8)
     for model, eligible in ((a, True), (b, False), (c, True)):
         bar.admit(model, eligible)
-    assert bar.need(5.0) == math.inf
-    assert bar.meeting(math.inf) == [a, c]
+    assert Bar().need(5.0) == math.inf  # no base yet: any model will do
+    assert bar.need(5.0) == 2.0  # none released by 5: the first release, a, stands in
+    assert bar.meeting(2.0) == [a, c]
     assert bar.need(10.0) == 2.0
     assert bar.meeting(2.0) == [a, c]
     assert bar.need(25.0) == 1.5  # b sets the need though the tier may not serve it
