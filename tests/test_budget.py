@@ -215,8 +215,8 @@ def labs_spend_by_year(results: Results) -> pd.Series:
 def test_labs_spend_what_the_budget_funds(economy: Results, unfunded: Results) -> None:
     """In 2026-2029 the labs spend between 0.6x and 1.25x the year's mean budget (the trend's
     spend leaves out family members and a cluster's cap on the log-normal runs; jobs are counted
-    in the year they start; observed 1.01, 1.05, 1.14, 0.77), where their trends would have
-    spent more than 1.2x as much (observed 1.30, 1.64, 2.41, 4.5). 2025 is funded (multiplier
+    in the year they start; observed 0.96, 1.04, 1.14, 0.78), where their trends would have
+    spent more than 1.1x as much (observed 1.13, 1.28, 1.83, 3.44). 2025 is funded (multiplier
     1): its spend is the unfunded run's."""
     assert economy.budget is not None
     rows = economy.budget.to_pandas()
@@ -225,15 +225,17 @@ def test_labs_spend_what_the_budget_funds(economy: Results, unfunded: Results) -
     assert spend[2025] == pytest.approx(trend[2025], rel=1e-12)
     for year in range(2026, 2030):
         assert 0.6 <= spend[year] / budget[year] <= 1.25, year
-        assert trend[year] > 1.2 * spend[year], year
+        assert trend[year] > 1.1 * spend[year], year
 
 
 def test_economy_story_by_year(economy: Results) -> None:
     """The economy scenario's budget by year (docs/economics.md): funded through 2025
-    (multiplier 1; token revenue 2025 $20-40B against OpenAI's ~$13.1B + Anthropic's ~$4.5B +
-    others); the 2026 budget $100-200B (OpenAI alone projected ~$50B of compute in 2026,
-    Brockman); the multiplier falling each year to 0.1-0.4 in 2029 (observed: revenue 2025
-    $29B; budget $144B, $307B, $609B, $1.05T in 2026-2029; multiplier 0.81, 0.61, 0.39, 0.21)."""
+    (multiplier 1; token revenue 2025 $20-60B against OpenAI's ~$13.1B + Anthropic's ~$4.5B
+    (The Information) + Microsoft's AI business, a $13B annual run rate in Jan 2025 (FY25 Q2
+    call) + Google, xAI and others, undisclosed); the 2026 budget $100-200B (OpenAI alone
+    projected ~$50B of compute in 2026, Brockman); the multiplier falling each year to 0.1-0.4
+    in 2029 (observed: revenue 2025 $49.7B; budget $176B, $396B, $801B, $1.36T in 2026-2029;
+    multiplier 0.91, 0.78, 0.52, 0.27)."""
     assert economy.budget is not None
     assert economy.market is not None
     rows = economy.budget.to_pandas()
@@ -243,7 +245,7 @@ def test_economy_story_by_year(economy: Results) -> None:
     assert by_year["multiplier"].min()[2025] == 1.0
     market = economy.market.to_pandas()
     revenue = market.groupby(market["time"].dt.year)["revenue_usd"].sum()
-    assert 20e9 <= revenue[2025] <= 40e9
+    assert 20e9 <= revenue[2025] <= 60e9
     assert 100e9 <= budget[2026] <= 200e9
     assert all(multiplier[y + 1] < multiplier[y] for y in range(2025, 2029))
     assert 0.1 <= multiplier[2029] <= 0.4

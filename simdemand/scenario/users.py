@@ -153,12 +153,13 @@ class Serving(Strict):
         Literal["production", "benchmark"],
         about(
             "`benchmark`: tokens per GPU-second of the roofline calibrated to MLPerf; "
-            f"`production`: x {PRODUCTION_FACTOR:.3f}, SLO scheduling (MLPerf server/offline "
-            "0.88) x utilization of capacity provisioned for the peak (0.82).",
+            f"`production`: x {PRODUCTION_FACTOR:.3f}, interactive streaming (MLPerf "
+            "interactive/offline 0.59) x utilization of capacity provisioned for the peak "
+            "(0.82).",
             "1",
-            "simdemand.physics.serving.PRODUCTION_FACTOR: MLPerf Inference v4.1 Llama-2-70B "
-            "8x H100 server/offline; DeepSeek V3/R1 inference system overview (1 Mar 2025), "
-            "average/peak nodes",
+            "simdemand.physics.serving.PRODUCTION_FACTOR: MLPerf Inference v5.1 Llama-2-70B "
+            "8x B200 interactive/offline; DeepSeek V3/R1 inference system overview (1 Mar "
+            "2025), average/peak nodes",
         ),
     ] = "production"
     migration_lag_days: Annotated[
