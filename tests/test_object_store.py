@@ -115,6 +115,40 @@ def test_read_run_from_the_bucket_equals_the_local_read(
     assert not there.has_fleet
 
 
+def test_reading_commands_take_a_uri(
+    s3: pafs.S3FileSystem, tiny: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    """`summary`, `scorecard`, `compare` and `plot` read a run at s3:// as they read its local
+    copy: the same JSON, a zero difference, the same image. `plot` asks for --out in one line
+    (exit 2, nothing written) where the default would put the image inside the bucket."""
+    results = simulate(load_scenario(tiny))
+    uri = f"s3://{BUCKET}/commands/tiny"
+    write_results(results, uri)
+    local = str(write_results(results, tmp_path / "tiny"))
+    for command in ("summary", "scorecard"):
+        there, here = (runner.invoke(app, [command, run, "--json"]) for run in (uri, local))
+        assert there.exit_code == here.exit_code == 0, there.output
+        assert json.loads(there.stdout) == json.loads(here.stdout), command
+    compared = runner.invoke(app, ["compare", local, uri, "--json"])
+    assert compared.exit_code == 0, compared.output
+    rows = pd.DataFrame(json.loads(compared.stdout))
+    assert len(rows) > 0
+    undefined = rows["a"].isna() & rows["b"].isna()  # e.g. a price where nothing was sold
+    assert ((rows["difference"] == 0) | undefined).all()
+    assert (rows["difference"] == 0).sum() > 0
+    images = [tmp_path / "there.png", tmp_path / "here.png"]
+    for run, image in zip((uri, local), images, strict=True):
+        drawn = runner.invoke(app, ["plot", run, "--out", str(image)])
+        assert drawn.exit_code == 0, drawn.output
+    assert images[0].read_bytes() == images[1].read_bytes()
+    refused = runner.invoke(app, ["plot", uri])
+    assert refused.exit_code == 2
+    assert refused.output.strip() == f"{uri}: a run in object storage needs --out for its image"
+    assert sorted(objects(s3, f"{BUCKET}/commands/tiny")) == sorted(
+        ["jobs.parquet", "manifest.json", "models.parquet", "timeseries.parquet"]
+    )
+
+
 def test_a_run_is_complete_only_with_its_manifest(s3: pafs.S3FileSystem, tiny: Path) -> None:
     """Tables without a manifest are not a run (a killed write): read_run refuses them, and a
     write replaces them without --force; a prefix whose manifest is not simdemand's is never

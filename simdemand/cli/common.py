@@ -34,6 +34,14 @@ out = Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
 err = Console(stderr=True)
 
 ScenarioFile = Annotated[Path, typer.Argument(help="Scenario TOML file.")]
+# A string, not a Path: a Path would fold the two slashes of s3://bucket/prefix into one.
+RunLocation = Annotated[
+    str,
+    typer.Argument(
+        help="A results folder written by `simdemand run`, or its URI (s3://bucket/prefix).",
+        metavar="RUN",
+    ),
+]
 Overrides = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a field: dotted.path=value (repeatable)."),
@@ -140,7 +148,7 @@ def print_frame(frame: Any, title: str, left: tuple[str, ...] = ("metric", "peri
     out.print(view)
 
 
-def read_run_or_exit(folder: Path) -> Run:
+def read_run_or_exit(folder: str | Path) -> Run:
     """Read a results folder, or print why it cannot be read in one line and exit 2."""
     try:
         return read_run(folder)

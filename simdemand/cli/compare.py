@@ -8,14 +8,12 @@ from typing import Annotated
 
 import typer
 
-from simdemand.cli.common import AsJson, fail, out, print_frame, read_run_or_exit
-
-RunFolder = Annotated[Path, typer.Argument(help="A results folder written by `simdemand run`.")]
+from simdemand.cli.common import AsJson, RunLocation, fail, out, print_frame, read_run_or_exit
 
 
 def compare(
-    run_a: RunFolder,
-    run_b: RunFolder,
+    run_a: RunLocation,
+    run_b: RunLocation,
     csv: Annotated[
         Path | None, typer.Option("--out", help="Also write the table to this CSV file.")
     ] = None,

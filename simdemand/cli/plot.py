@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from simdemand.cli.common import fail, read_run_or_exit
+from simdemand.cli.common import RunLocation, fail, read_run_or_exit
 from simdemand.errors import OutputError
+from simdemand.results.storage import is_uri
 from simdemand.results.writer import FIGURE_FORMATS, FIGURE_KINDS, check_writable
 
 if TYPE_CHECKING:
@@ -38,9 +39,12 @@ def save_atomically(fig: Figure, out: Path) -> None:
 
 
 def plot(
-    run: Annotated[Path, typer.Argument(help="Results folder written by `simdemand run`.")],
+    run: RunLocation,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Image file (.png, .svg, .pdf); RUN/<kind>.png.")
+        Path | None,
+        typer.Option(
+            "--out", help="Image file (.png, .svg, .pdf); RUN/<kind>.png for a local RUN."
+        ),
     ] = None,
     kind: Annotated[str, typer.Option("--kind", help=KIND_HELP)] = "regimes",
 ) -> None:
@@ -49,7 +53,9 @@ def plot(
         raise fail(
             [f"simdemand plot: unknown --kind {kind!r}; choose from {', '.join(KIND_NAMES)}"]
         )
-    target = out if out is not None else run / f"{kind}.png"
+    if out is None and is_uri(run):
+        raise fail([f"{run}: a run in object storage needs --out for its image"])
+    target = out if out is not None else Path(run) / f"{kind}.png"
     if target.suffix.lower() not in FORMATS:
         raise fail([f"{target}: unknown image format; use {', '.join(FORMATS)}"])
     if target.is_dir():

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from simdemand.cli.common import AsJson, out, print_frame, read_run_or_exit
+from simdemand.cli.common import AsJson, RunLocation, out, print_frame, read_run_or_exit
 
 
 def scorecard(
-    run_dir: Annotated[Path, typer.Argument(help="A results folder written by `simdemand run`.")],
+    run_dir: RunLocation,
     as_json: AsJson = False,
 ) -> None:
     """Hold a run against published figures: simulated, published, ratio, verdict, source."""

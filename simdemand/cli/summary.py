@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from simdemand.cli.common import (
     AsJson,
     MaxWork,
     Overrides,
+    RunLocation,
     ScenarioFile,
     load_or_exit,
     out,
@@ -40,7 +40,7 @@ def backtest(
 
 
 def summary(
-    run_dir: Annotated[Path, typer.Argument(help="A results folder written by `simdemand run`.")],
+    run_dir: RunLocation,
     as_json: AsJson = False,
 ) -> None:
     """Headline figures of a run: demand by regime, derivative ecosystems, query classes."""
