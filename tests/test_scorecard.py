@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -112,6 +113,31 @@ def test_measures_by_hand() -> None:
     # Jan's chat: 1e6 MWh = 1e12 Wh over 31e6 queries; the experiments' energy is not a query's.
     assert simulated("chat_wh_per_query", "2025-01") == pytest.approx(1e12 / 31e6)
     assert simulated("chat_wh_per_query", "2025-02") == pytest.approx(0.5e12 / 28e6)
+
+
+def test_text_wh_per_query_takes_every_text_class_and_no_generation() -> None:
+    """January with a reasoning row (2e6 queries, 3e5 MWh) and an image row (1e6 images,
+    9e9 MWh): (1e6 + 3e5) MWh x 1e6 Wh/MWh over (31e6 + 2e6) queries; the image is left out."""
+    run = hand_run()
+    jan = stamp(2025, 1, 1)
+    extra = pd.DataFrame(
+        {
+            "time": [jan, jan],
+            "regime": ["test-time", "test-time"],
+            "agent": ["users", "users"],
+            "activity": ["reasoning", "image"],
+            "hardware": ["H100-SXM", "H100-SXM"],
+            "gpu_hours": [10.0, 10.0],
+            "tokens": [1e9, 0.0],
+            "queries": [2e6, 1e6],
+            "cost_usd": [1.0, 1.0],
+            "energy_mwh": [3e5, 9e9],
+        }
+    )
+    rows = pd.concat([run.timeseries, extra], ignore_index=True)
+    run = dataclasses.replace(run, timeseries=rows)
+    assert simulated("text_wh_per_query", "2025-01", run) == pytest.approx(1.3e12 / 33e6)
+    assert simulated("chat_wh_per_query", "2025-01", run) == pytest.approx(1e12 / 31e6)
 
 
 def test_a_scoped_figure_reads_only_its_agents_and_its_own_period() -> None:

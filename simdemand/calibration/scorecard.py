@@ -305,6 +305,19 @@ def chat_wh_per_query(run: Run, period: Period, catalog: Catalog) -> float | Non
     return float(chat["energy_mwh"].sum()) * WH_PER_MWH / queries if queries > 0 else None
 
 
+# The query classes whose answer is text (image and video are generation requests).
+TEXT_CLASSES = ("chat", "reasoning", "best_of_n", "search", "agentic")
+
+
+def text_wh_per_query(run: Run, period: Period, catalog: Catalog) -> float | None:
+    """Mean facility energy of a text query (every text class, reasoning and agents included)
+    over the period, Wh."""
+    rows = inside(run.timeseries, "time", period)
+    text = rows.loc[(rows["regime"] == TEST_TIME) & rows["activity"].isin(TEXT_CLASSES)]
+    queries = float(text["queries"].sum())
+    return float(text["energy_mwh"].sum()) * WH_PER_MWH / queries if queries > 0 else None
+
+
 MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {
     "demand_h100e": demand_h100e,
     "installed_h100e": installed_h100e,
@@ -319,6 +332,7 @@ MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {
     "test_time_spend_usd": test_time_spend_usd,
     "energy_twh": energy_twh,
     "chat_wh_per_query": chat_wh_per_query,
+    "text_wh_per_query": text_wh_per_query,
 }
 
 
