@@ -8,6 +8,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
+from simdemand.errors import InputError
 from simdemand.scenario import load_scenario
 from simdemand.scenario.loader import deep_merge, parse_value
 
@@ -36,6 +37,31 @@ def test_overrides_are_typed_like_toml() -> None:
     assert s.run.end == dt.date(2028, 6, 1)
     assert s.labs["small"].open_weights is False
     assert s.run.name == "other"
+
+
+def test_a_star_sets_the_field_of_every_entry() -> None:
+    """`labs.*.hardware_lag_days=90` sets both labs of tiny.toml, in file order, like two
+    --set lines; the rest of the scenario is untouched."""
+    star = load_scenario(HERE / "tiny.toml", ["labs.*.hardware_lag_days=90"])
+    each = load_scenario(
+        HERE / "tiny.toml", ["labs.big.hardware_lag_days=90", "labs.small.hardware_lag_days=90"]
+    )
+    plain = load_scenario(HERE / "tiny.toml")
+    assert star == each
+    assert list(star.labs) == list(plain.labs) == ["big", "small"]
+    assert {lab.hardware_lag_days for lab in star.labs.values()} == {90.0}
+    assert plain.labs["big"].hardware_lag_days != 90.0
+    assert star.run == plain.run
+
+
+def test_a_star_with_nothing_to_stand_for_is_refused() -> None:
+    """A `*` over a table with no entries, or in place of the field, is one named error."""
+    with pytest.raises(
+        InputError, match=r"users\.\*\.queries_per_user_per_day: '\*' has no entries"
+    ):
+        load_scenario(HERE / "tiny.toml", ["users.*.queries_per_user_per_day=3"])
+    with pytest.raises(InputError, match=r"not for the field to set"):
+        load_scenario(HERE / "tiny.toml", ["labs.big.*=3"])
 
 
 def test_scenario_is_frozen() -> None:

@@ -44,7 +44,10 @@ RunLocation = Annotated[
 ]
 Overrides = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a field: dotted.path=value (repeatable)."),
+    typer.Option(
+        "--set",
+        help="Override a field: dotted.path=value (repeatable; * for every entry of a table).",
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 MaxWork = Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import copy
 import datetime as dt
 import tomllib
 import unicodedata
@@ -108,7 +109,8 @@ def deep_merge(base: Raw, top: Mapping[str, Any]) -> Raw:
 
 
 def apply_override(raw: Raw, item: str, source: str) -> None:
-    """Apply one `dotted.path=value` override in place; the value is read as TOML, else a string."""
+    """Apply one `dotted.path=value` override in place; the value is read as TOML, else a string.
+    A `*` in the path stands for every entry of that table (`users.*.serving.mode`)."""
     key, sep, text = item.partition("=")
     parts = key.strip().split(".")
     control = next((c for c in item if unicodedata.category(c) == "Cc"), None)
@@ -125,17 +127,34 @@ def apply_override(raw: Raw, item: str, source: str) -> None:
             key.strip() or "--set",
             f"override {quoted(item)} is not of the form dotted.path=value",
         )
-    node = raw
-    for depth, part in enumerate(parts[:-1]):
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            where = ".".join(parts[: depth + 1])
-            raise single(source, key, f"cannot set inside '{where}', which is not a table")
-        node = child
     try:
-        node[parts[-1]] = parse_value(text.strip())
+        value = parse_value(text.strip())
     except RecursionError:
         raise single(source, key, "the value's arrays or tables are nested too deeply") from None
+    if parts[-1] == "*":
+        raise single(source, key, "'*' stands for a table's entries, not for the field to set")
+    assign(raw, parts, 0, value, key.strip(), source)
+
+
+def assign(node: Raw, parts: list[str], depth: int, value: Any, key: str, source: str) -> None:
+    """Set `parts[depth:]` below `node` to (a copy of) `value`, `*` taking each entry in order."""
+    part = parts[depth]
+    if depth == len(parts) - 1:
+        node[part] = copy.deepcopy(value)
+        return
+    where = ".".join(parts[:depth]) or "the scenario"
+    if part == "*":
+        entries = [name for name, child in node.items() if isinstance(child, dict)]
+        if not entries:
+            raise single(source, key, f"'*' has no entries to stand for in {where}")
+        for name in entries:
+            assign(node[name], parts, depth + 1, value, key, source)
+        return
+    child = node.setdefault(part, {})
+    if not isinstance(child, dict):
+        inside = ".".join(parts[: depth + 1])
+        raise single(source, key, f"cannot set inside '{inside}', which is not a table")
+    assign(child, parts, depth + 1, value, key, source)
 
 
 def parse_value(text: str) -> Any:
