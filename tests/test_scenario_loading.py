@@ -64,6 +64,22 @@ def test_a_star_with_nothing_to_stand_for_is_refused() -> None:
         load_scenario(HERE / "tiny.toml", ["labs.big.*=3"])
 
 
+def test_a_misspelled_entry_is_named_with_the_entries_the_table_has() -> None:
+    """`--set users.consumr.x=...` adds an entry the file lacks: its missing fields come back as
+    one line naming the table's entries; a complete added entry is accepted."""
+    baseline = HERE.parent.parent / "scenarios" / "baseline.toml"
+    with pytest.raises(InputError) as caught:
+        load_scenario(baseline, ["users.consumr.queries_per_user_per_day=3"])
+    assert [e.path for e in caught.value.errors] == ["users.consumr"]
+    assert caught.value.errors[0].message == (
+        "'consumr' is not an entry of users (it has consumer, enterprise, developers); a --set "
+        "that adds one must give all its required fields"
+    )
+    added = load_scenario(baseline, ["background.autonomy.h100e_at_reference=55000"])
+    assert list(added.background) == ["recommendation", "autonomy"]
+    assert added.background["autonomy"].h100e_at_reference == 55000.0
+
+
 def test_scenario_is_frozen() -> None:
     """A loaded scenario cannot be changed in place."""
     s = load_scenario(HERE / "tiny.toml")

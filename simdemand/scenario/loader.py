@@ -19,6 +19,10 @@ from simdemand.scenario.plausibility import plausibility_errors
 from simdemand.scenario.schema import Scenario
 
 Raw = dict[str, Any]
+# pydantic's message for a required field that is absent.
+MISSING = "Field required"
+# An override's key, its source file, and the entries it added (filled in as it is applied).
+Where = tuple[str, str, list[str]]
 # Names pydantic gives the members of a plain union in an error's location.
 UNION_MEMBERS = {"str": "a string", "bool": "a boolean", "int": "an integer", "float": "a number"}
 UNION_MEMBERS |= {"date": "a date"}
@@ -36,9 +40,39 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Load, compose, override and validate a scenario file; raise InputError on any problem."""
     path = Path(path)
     raw = read_composed(path, ())
-    for item in overrides:
-        apply_override(raw, item, str(path))
-    return validate(raw, str(path))
+    added = [entry for item in overrides for entry in apply_override(raw, item, str(path))]
+    try:
+        return validate(raw, str(path))
+    except InputError as e:
+        raise InputError(e.source, unknown_entries(e.errors, added, raw)) from None
+
+
+def unknown_entries(errors: Sequence[FieldError], added: list[str], raw: Raw) -> list[FieldError]:
+    """`errors` with the missing fields of an entry that an override added (a misspelled name,
+    most likely) replaced by one line naming the entries the table has. `[hardware]` tables
+    are left alone: they add to the catalog, whose entries the scenario does not hold."""
+    out = list(errors)
+    for entry in dict.fromkeys(a for a in added if not a.startswith("hardware.")):
+        inside = [
+            e
+            for e in out
+            if e.message == MISSING and (e.path == entry or e.path.startswith(entry + "."))
+        ]
+        if not inside:
+            continue
+        table, _, name = entry.rpartition(".")
+        node: Any = raw
+        for part in table.split("."):
+            node = node[part]
+        known = ", ".join(k for k in node if k != name)
+        message = (
+            f"'{name}' is not an entry of {table} (it has {known}); a --set that adds one "
+            "must give all its required fields"
+        )
+        first = out.index(inside[0])
+        out = [e for e in out if e not in inside]
+        out.insert(first, FieldError(entry, message))
+    return out
 
 
 def read_composed(path: Path, chain: tuple[Path, ...]) -> Raw:
@@ -108,9 +142,10 @@ def deep_merge(base: Raw, top: Mapping[str, Any]) -> Raw:
     return out
 
 
-def apply_override(raw: Raw, item: str, source: str) -> None:
+def apply_override(raw: Raw, item: str, source: str) -> list[str]:
     """Apply one `dotted.path=value` override in place; the value is read as TOML, else a string.
-    A `*` in the path stands for every entry of that table (`users.*.serving.mode`)."""
+    A `*` in the path stands for every entry of that table (`users.*.serving.mode`). Returns
+    the entries it added to tables of named entries (`users.consumr`)."""
     key, sep, text = item.partition("=")
     parts = key.strip().split(".")
     control = next((c for c in item if unicodedata.category(c) == "Cc"), None)
@@ -133,28 +168,34 @@ def apply_override(raw: Raw, item: str, source: str) -> None:
         raise single(source, key, "the value's arrays or tables are nested too deeply") from None
     if parts[-1] == "*":
         raise single(source, key, "'*' stands for a table's entries, not for the field to set")
-    assign(raw, parts, 0, value, key.strip(), source)
+    added: list[str] = []
+    assign(raw, parts, [], value, (key.strip(), source, added))
+    return added
 
 
-def assign(node: Raw, parts: list[str], depth: int, value: Any, key: str, source: str) -> None:
-    """Set `parts[depth:]` below `node` to (a copy of) `value`, `*` taking each entry in order."""
-    part = parts[depth]
-    if depth == len(parts) - 1:
+def assign(node: Raw, parts: list[str], done: list[str], value: Any, how: Where) -> None:
+    """Set the rest of `parts` below `node` to (a copy of) `value`, `*` taking each entry in
+    order; record in `how` the entries added to tables of named entries."""
+    key, source, added = how
+    part = parts[len(done)]
+    if len(done) == len(parts) - 1:
         node[part] = copy.deepcopy(value)
         return
-    where = ".".join(parts[:depth]) or "the scenario"
     if part == "*":
         entries = [name for name, child in node.items() if isinstance(child, dict)]
         if not entries:
+            where = ".".join(done) or "the scenario"
             raise single(source, key, f"'*' has no entries to stand for in {where}")
         for name in entries:
-            assign(node[name], parts, depth + 1, value, key, source)
+            assign(node[name], parts, [*done, name], value, how)
         return
+    if part not in node and done and node and all(isinstance(v, dict) for v in node.values()):
+        added.append(".".join([*done, part]))
     child = node.setdefault(part, {})
     if not isinstance(child, dict):
-        inside = ".".join(parts[: depth + 1])
+        inside = ".".join([*done, part])
         raise single(source, key, f"cannot set inside '{inside}', which is not a table")
-    assign(child, parts, depth + 1, value, key, source)
+    assign(child, parts, [*done, part], value, how)
 
 
 def parse_value(text: str) -> Any:
