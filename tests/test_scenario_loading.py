@@ -75,6 +75,24 @@ def test_a_misspelled_entry_is_named_with_the_entries_the_table_has() -> None:
         "'consumr' is not an entry of users (it has consumer, enterprise, developers); a --set "
         "that adds one must give all its required fields"
     )
+    with pytest.raises(InputError) as caught:  # its unknown key is part of the same mistake
+        load_scenario(baseline, ["users.consumr.x=1"])
+    assert [e.path for e in caught.value.errors] == ["users.consumr"]
+    with pytest.raises(InputError) as caught:  # a misspelled class of a discriminated union
+        load_scenario(baseline, ["users.consumer.classes.chatt.x=1"])
+    assert [e.path for e in caught.value.errors] == ["users.consumer.classes.chatt"]
+    assert "(it has chat, reasoning, best_of_n, agentic, image, video)" in str(caught.value)
+    # A table of fields, not of entries: its optional section keeps its own message, whatever
+    # the order of the overrides.
+    for sets in (
+        ["economy.labs.revenue_share=0.5", "economy.shock.speedup=2"],
+        ["economy.shock.speedup=2", "economy.labs.revenue_share=0.5"],
+    ):
+        with pytest.raises(InputError) as caught:
+            load_scenario(HERE / "tiny.toml", sets)
+        assert [(e.path, e.message) for e in caught.value.errors] == [
+            ("economy.shock.date", "Field required")
+        ]
     added = load_scenario(baseline, ["background.autonomy.h100e_at_reference=55000"])
     assert list(added.background) == ["recommendation", "autonomy"]
     assert added.background["autonomy"].h100e_at_reference == 55000.0

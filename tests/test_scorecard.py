@@ -14,6 +14,7 @@ from simdemand.calibration.scorecard import (
     Figure,
     Period,
     judge,
+    only_agents,
     published,
     scorecard,
 )
@@ -115,29 +116,49 @@ def test_measures_by_hand() -> None:
     assert simulated("chat_wh_per_query", "2025-02") == pytest.approx(0.5e12 / 28e6)
 
 
-def test_text_wh_per_query_takes_every_text_class_and_no_generation() -> None:
-    """January with a reasoning row (2e6 queries, 3e5 MWh) and an image row (1e6 images,
-    9e9 MWh): (1e6 + 3e5) MWh x 1e6 Wh/MWh over (31e6 + 2e6) queries; the image is left out."""
+def test_wh_per_query_reads_each_class_by_its_kind() -> None:
+    """January with one row per text kind of cohort `users` (2e6 queries and 1e5 MWh each,
+    `coding` an agentic class), an image class named `search` (1e6, 9e9 MWh) and 4e5 MWh of
+    `chat` queries of cohort `other`: text = the four text rows (`coding` one of them) and the
+    chat rows, (1e6 + 4 x 1e5 + 4e5) MWh over (31e6 + 4 x 2e6 + 4e6) queries; chat = the chat
+    rows of both cohorts, (1e6 + 4e5) MWh over (31e6 + 4e6); the class named `search` is an image.
+    Scoped to `users`, the other cohort's chat goes."""
     run = hand_run()
     jan = stamp(2025, 1, 1)
+    names = ["reasoning", "best_of_n", "agentic", "coding", "search", "chat"]
     extra = pd.DataFrame(
         {
-            "time": [jan, jan],
-            "regime": ["test-time", "test-time"],
-            "agent": ["users", "users"],
-            "activity": ["reasoning", "image"],
-            "hardware": ["H100-SXM", "H100-SXM"],
-            "gpu_hours": [10.0, 10.0],
-            "tokens": [1e9, 0.0],
-            "queries": [2e6, 1e6],
-            "cost_usd": [1.0, 1.0],
-            "energy_mwh": [3e5, 9e9],
+            "time": [jan] * 6,
+            "regime": ["test-time"] * 6,
+            "agent": ["users"] * 5 + ["other"],
+            "activity": names,
+            "hardware": ["H100-SXM"] * 6,
+            "gpu_hours": [10.0] * 6,
+            "tokens": [1e9] * 4 + [0.0, 1e9],
+            "queries": [2e6] * 4 + [1e6, 4e6],
+            "cost_usd": [1.0] * 6,
+            "energy_mwh": [1e5] * 4 + [9e9, 4e5],
         }
     )
+    kinds = {"chat": "chat", "reasoning": "reasoning", "best_of_n": "best_of_n"}
+    kinds |= {"agentic": "agentic", "coding": "agentic", "search": "image"}
+    users = {
+        "users": {"classes": {name: {"kind": kind} for name, kind in kinds.items()}},
+        "other": {"classes": {"chat": {"kind": "chat"}}},
+    }
+    manifest = {**run.manifest, "scenario": {**run.manifest["scenario"], "users": users}}
     rows = pd.concat([run.timeseries, extra], ignore_index=True)
-    run = dataclasses.replace(run, timeseries=rows)
-    assert simulated("text_wh_per_query", "2025-01", run) == pytest.approx(1.3e12 / 33e6)
-    assert simulated("chat_wh_per_query", "2025-01", run) == pytest.approx(1e12 / 31e6)
+    run = dataclasses.replace(run, timeseries=rows, manifest=manifest)
+    text_mwh, text_queries = 1e6 + 4 * 1e5 + 4e5, 31e6 + 4 * 2e6 + 4e6
+    assert simulated("text_wh_per_query", "2025-01", run) == pytest.approx(
+        text_mwh * 1e6 / text_queries
+    )
+    assert simulated("chat_wh_per_query", "2025-01", run) == pytest.approx(1.4e12 / 35e6)
+    scoped = only_agents(run, "users")
+    assert simulated("chat_wh_per_query", "2025-01", scoped) == pytest.approx(1e12 / 31e6)
+    assert simulated("text_wh_per_query", "2025-01", scoped) == pytest.approx(
+        (1e6 + 4e5) * 1e6 / (31e6 + 8e6)
+    )
 
 
 def test_a_scoped_figure_reads_only_its_agents_and_its_own_period() -> None:

@@ -624,6 +624,23 @@ def test_summary_by_hand() -> None:
     assert per_year["tokens_per_day"].tolist() == [1e6, 3e6, 1e6, 5e6]
 
 
+def test_before_its_oldest_release_a_bar_needs_the_frontier_of_the_runs_start() -> None:
+    """Bases released in the warm-up at -300 h (loss 2.0) and -100 h (1.9), and at +50 h
+    (1.5): a cutoff before all of them needs the frontier at hour 0 (1.9, not the first
+    release's 2.0); the base of +50 h counts only once a cutoff passes it."""
+    bar = Bar()
+    for model in (record("a", -300.0, 2.0), record("b", -100.0, 1.9), record("c", 50.0, 1.5)):
+        bar.admit(model, True)
+    assert bar.need(-1000.0) == 1.9
+    assert bar.need(-500.0) == 1.9  # an earlier cutoff later on changes nothing
+    assert bar.need(40.0) == 1.9
+    assert bar.need(50.0) == 1.5
+    fresh = Bar()
+    fresh.admit(record("a", -300.0, 2.0), True)
+    fresh.admit(record("b", -100.0, 1.9), True)
+    assert fresh.need(-200.0) == 2.0  # a is released by the cutoff: no stand-in is needed
+
+
 def test_a_tier_bar_falls_with_the_cutoff_and_keeps_the_eligible_bases_meeting_it() -> None:
     """The need is the lowest loss released by the cutoff; candidates meet it, in order."""
     bar = Bar()
@@ -631,7 +648,7 @@ def test_a_tier_bar_falls_with_the_cutoff_and_keeps_the_eligible_bases_meeting_i
     for model, eligible in ((a, True), (b, False), (c, True)):
         bar.admit(model, eligible)
     assert Bar().need(5.0) == math.inf  # no base yet: any model will do
-    assert bar.need(5.0) == 2.0  # none released by 5: the first release, a, stands in
+    assert bar.need(5.0) == 2.0  # none released by 5, none by the run's start: a stands in
     assert bar.meeting(2.0) == [a, c]
     assert bar.need(10.0) == 2.0
     assert bar.meeting(2.0) == [a, c]

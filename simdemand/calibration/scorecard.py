@@ -298,24 +298,41 @@ def energy_twh(run: Run, period: Period, catalog: Catalog) -> float | None:
 
 
 def chat_wh_per_query(run: Run, period: Period, catalog: Catalog) -> float | None:
-    """Mean facility energy of a plain chat query (activity `chat`) over the period, Wh."""
-    rows = inside(run.timeseries, "time", period)
-    chat = rows.loc[(rows["regime"] == TEST_TIME) & (rows["activity"] == "chat")]
-    queries = float(chat["queries"].sum())
-    return float(chat["energy_mwh"].sum()) * WH_PER_MWH / queries if queries > 0 else None
+    """Mean facility energy of a plain chat query (classes of kind `chat`) over the period, Wh."""
+    return wh_per_query(run, period, ("chat",))
 
 
-# The query classes whose answer is text (image and video are generation requests).
-TEXT_CLASSES = ("chat", "reasoning", "best_of_n", "search", "agentic")
+# The query kinds whose answer is text (image and video are generation requests).
+TEXT_KINDS = ("chat", "reasoning", "best_of_n", "search", "agentic")
 
 
 def text_wh_per_query(run: Run, period: Period, catalog: Catalog) -> float | None:
-    """Mean facility energy of a text query (every text class, reasoning and agents included)
+    """Mean facility energy of a text query (every text kind, reasoning and agents included)
     over the period, Wh."""
+    return wh_per_query(run, period, TEXT_KINDS)
+
+
+def wh_per_query(run: Run, period: Period, kinds: tuple[str, ...]) -> float | None:
+    """Mean facility energy of the queries of classes of `kinds` over the period, Wh."""
     rows = inside(run.timeseries, "time", period)
-    text = rows.loc[(rows["regime"] == TEST_TIME) & rows["activity"].isin(TEXT_CLASSES)]
-    queries = float(text["queries"].sum())
-    return float(text["energy_mwh"].sum()) * WH_PER_MWH / queries if queries > 0 else None
+    served = rows.loc[rows["regime"] == TEST_TIME]
+    chosen = served.loc[query_kinds(run, served).isin(kinds)]
+    queries = float(chosen["queries"].sum())
+    return float(chosen["energy_mwh"].sum()) * WH_PER_MWH / queries if queries > 0 else None
+
+
+def query_kinds(run: Run, rows: pd.DataFrame) -> pd.Series:
+    """Each test-time row's query kind: the `kind` of its class (the row's activity) in its
+    cohort (the row's agent) in the run's scenario; a class the manifest does not describe
+    reads its name as its kind."""
+    users = run.manifest.get("scenario", {}).get("users") or {}
+    kinds = {
+        (cohort, name): str(cls.get("kind", name))
+        for cohort, spec in users.items()
+        for name, cls in (spec.get("classes") or {}).items()
+    }
+    pairs = zip(rows["agent"].astype(str), rows["activity"].astype(str), strict=True)
+    return pd.Series([kinds.get(pair, pair[1]) for pair in pairs], index=rows.index, dtype=object)
 
 
 MEASURES: dict[str, Callable[[Run, Period, Catalog], float | None]] = {

@@ -6,12 +6,14 @@ import codecs
 import copy
 import datetime as dt
 import tomllib
+import types
+import typing
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from simdemand.catalog import Catalog, load_catalog
 from simdemand.errors import FieldError, InputError, quoted, shorten, single
@@ -19,8 +21,9 @@ from simdemand.scenario.plausibility import plausibility_errors
 from simdemand.scenario.schema import Scenario
 
 Raw = dict[str, Any]
-# pydantic's message for a required field that is absent.
+# pydantic's messages for a required field that is absent (a union's tag field included).
 MISSING = "Field required"
+MISSING_TAG = "Unable to extract tag using discriminator"
 # An override's key, its source file, and the entries it added (filled in as it is applied).
 Where = tuple[str, str, list[str]]
 # Names pydantic gives the members of a plain union in an error's location.
@@ -48,23 +51,19 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 
 
 def unknown_entries(errors: Sequence[FieldError], added: list[str], raw: Raw) -> list[FieldError]:
-    """`errors` with the missing fields of an entry that an override added (a misspelled name,
-    most likely) replaced by one line naming the entries the table has. `[hardware]` tables
-    are left alone: they add to the catalog, whose entries the scenario does not hold."""
+    """`errors` with those of an entry that an override added and left without its required
+    fields (a misspelled name, most likely) replaced by one line naming the entries the
+    table has."""
     out = list(errors)
-    for entry in dict.fromkeys(a for a in added if not a.startswith("hardware.")):
-        inside = [
-            e
-            for e in out
-            if e.message == MISSING and (e.path == entry or e.path.startswith(entry + "."))
-        ]
-        if not inside:
+    for entry in dict.fromkeys(added):
+        inside = [e for e in out if e.path == entry or e.path.startswith(entry + ".")]
+        if not any(e.message == MISSING or e.message.startswith(MISSING_TAG) for e in inside):
             continue
         table, _, name = entry.rpartition(".")
         node: Any = raw
         for part in table.split("."):
             node = node[part]
-        known = ", ".join(k for k in node if k != name)
+        known = ", ".join(k for k in node if k != name) or "none"
         message = (
             f"'{name}' is not an entry of {table} (it has {known}); a --set that adds one "
             "must give all its required fields"
@@ -189,13 +188,56 @@ def assign(node: Raw, parts: list[str], done: list[str], value: Any, how: Where)
         for name in entries:
             assign(node[name], parts, [*done, name], value, how)
         return
-    if part not in node and done and node and all(isinstance(v, dict) for v in node.values()):
+    if part not in node and holds_entries(done):
         added.append(".".join([*done, part]))
     child = node.setdefault(part, {})
     if not isinstance(child, dict):
         inside = ".".join([*done, part])
         raise single(source, key, f"cannot set inside '{inside}', which is not a table")
     assign(child, parts, [*done, part], value, how)
+
+
+def entry_tables(model: type[BaseModel], path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Paths of the schema's tables of named entries (fields typed dict[str, Model]; `*` for
+    an entry's name): `labs`, `users`, `users.*.classes`, `fleet.pools`, ..."""
+    found: set[tuple[str, ...]] = set()
+    for name, field in model.model_fields.items():
+        for kind in members(field.annotation):
+            if typing.get_origin(kind) is dict:
+                entries = [m for m in members(typing.get_args(kind)[1]) if is_model(m)]
+                if entries:
+                    found.add((*path, name))
+                for entry in entries:
+                    found |= entry_tables(entry, (*path, name, "*"))
+            elif is_model(kind):
+                found |= entry_tables(kind, (*path, name))
+    return found
+
+
+def members(annotation: Any) -> list[Any]:
+    """The types an annotation admits, Annotated and unions unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return members(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return [t for arg in typing.get_args(annotation) for t in members(arg)]
+    return [annotation]
+
+
+def is_model(kind: Any) -> bool:
+    """True for a pydantic model class."""
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
+
+
+ENTRY_TABLES = entry_tables(Scenario)
+
+
+def holds_entries(path: list[str]) -> bool:
+    """True if the table at `path` is one of the schema's tables of named entries."""
+    return any(
+        len(table) == len(path) and all(t in ("*", p) for t, p in zip(table, path, strict=True))
+        for table in ENTRY_TABLES
+    )
 
 
 def parse_value(text: str) -> Any:

@@ -85,12 +85,15 @@ class Bar:
             self.meets.append(model)
 
     def need(self, cutoff_h: float) -> float:
-        """The lowest loss of the bases released by `cutoff_h`, or by the first release if none
-        was (inf before any base); cutoffs must not go back in time."""
+        """The lowest loss of the bases released by `cutoff_h`; if none was, of those released
+        by the run's start (hour 0), or else of the first release (inf before any base);
+        cutoffs must not go back in time."""
         if self.lowest == math.inf and self.later:
-            # The run holds no release that old: its first releases stand for the frontier it
-            # starts from (the frontier of a year before was no cheaper to meet).
-            cutoff_h = max(cutoff_h, min(m.released_h for m in self.later))
+            # The run holds no release that old: the frontier it starts from stands for the
+            # older ones (the frontier of a year before was no cheaper to meet).
+            first = min(m.released_h for m in self.later)
+            if first > cutoff_h:
+                cutoff_h = max(first, 0.0)
         later = []
         for model in self.later:
             if model.released_h <= cutoff_h:
@@ -333,8 +336,8 @@ class Cohort:
 
     def need_loss(self, at_h: float, tier: str) -> float:
         """The tier's capability need: the lowest predicted loss of a base model released at
-        least its need lag (and the migration lag) before `at_h`, or of the first releases
-        when the run holds none that old (inf before any: any model will do)."""
+        least its need lag (and the migration lag) before `at_h`, or of those released by the
+        run's start when the run holds none that old (inf before any: any model will do)."""
         serving = self.spec.serving
         lag = serving.efficient_need_lag_days if tier == "efficient" else serving.need_lag_days
         cutoff_h = at_h - max(lag, serving.migration_lag_days) * HOURS_PER_DAY
