@@ -71,6 +71,12 @@ CASES = [
     ("seed axis", GOOD.replace(GROWTH, '"run.seed" = [1, 2]'), "grid.run.seed", "replications"),
     ("seed in set", GOOD + '[set]\n"run.seed" = 3\n', "set.run.seed", "replications"),
     (
+        "misspelled entry in set",
+        GOOD + '[set]\n"labs.bigg.runs_per_year" = 2.0\n',
+        "set",
+        "labs.bigg: 'bigg' is not an entry of labs (it has big, small)",
+    ),
+    (
         "empty axis",
         GOOD.replace("[3.0, 5.0]", "[]"),
         "grid.labs.big.compute_growth_per_year",

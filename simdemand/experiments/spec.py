@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -21,6 +21,7 @@ from simdemand.scenario.loader import (
     read_composed,
     read_toml,
     validate,
+    validate_overridden,
 )
 from simdemand.scenario.schema import Scenario
 from simdemand.units import REGIMES
@@ -140,9 +141,8 @@ class SweepSpec:
     def scenario(self, overrides: tuple[str, ...]) -> Scenario:
         """The base scenario with `overrides` applied and validated; raises InputError."""
         raw = copy_raw(self.raw)
-        for item in overrides:
-            apply_override(raw, item, str(self.source))
-        return validate(raw, str(self.source))
+        added = [a for item in overrides for a in apply_override(raw, item, str(self.source))]
+        return validate_overridden(raw, str(self.source), added)
 
 
 def read_sweep(path: str | Path) -> SweepSpec:
@@ -165,13 +165,12 @@ def read_sweep(path: str | Path) -> SweepSpec:
         raise InputError(source, errors)
     fixed = tuple(f"{key}={toml_text(value)}" for key, value in file.fixed.items())
     try:
-        for item in fixed:
-            apply_override(raw, item, source)
+        added = [a for item in fixed for a in apply_override(raw, item, source)]
     except InputError as e:
         raise InputError(
             source, [FieldError(f"set.{x.path}", x.message) for x in e.errors]
         ) from None
-    base = validate_as(raw, source, file.fixed)
+    base = validate_as(raw, source, file.fixed, added)
     seed = file.seed if file.seed is not None else base.run.seed
     spec = SweepSpec(path, file, file.name or path.stem, seed, raw, base, fixed)
     errors = [*axis_errors(spec), *metric_errors(spec)]
@@ -183,10 +182,13 @@ def read_sweep(path: str | Path) -> SweepSpec:
 SEED_MESSAGE = "run.seed comes from the sweep's seed and replications; set `seed` instead"
 
 
-def validate_as(raw: Raw, source: str, keys: Mapping[str, Any]) -> Scenario:
-    """Validate the base scenario with the [set] overrides, reporting errors under [set]."""
+def validate_as(
+    raw: Raw, source: str, keys: Mapping[str, Any], added: Sequence[str] = ()
+) -> Scenario:
+    """Validate the base scenario with the [set] overrides (which `added` these entries),
+    reporting errors under [set]."""
     try:
-        return validate(raw, source)
+        return validate_overridden(raw, source, added)
     except InputError as e:
         raise InputError(
             source,

@@ -44,13 +44,21 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     path = Path(path)
     raw = read_composed(path, ())
     added = [entry for item in overrides for entry in apply_override(raw, item, str(path))]
+    return validate_overridden(raw, str(path), added)
+
+
+def validate_overridden(raw: Raw, source: str, added: Sequence[str]) -> Scenario:
+    """`validate` a scenario the overrides changed, an incomplete entry they `added` reported
+    in one line naming the entries its table has."""
     try:
-        return validate(raw, str(path))
+        return validate(raw, source)
     except InputError as e:
         raise InputError(e.source, unknown_entries(e.errors, added, raw)) from None
 
 
-def unknown_entries(errors: Sequence[FieldError], added: list[str], raw: Raw) -> list[FieldError]:
+def unknown_entries(
+    errors: Sequence[FieldError], added: Sequence[str], raw: Raw
+) -> list[FieldError]:
     """`errors` with those of an entry that an override added and left without its required
     fields (a misspelled name, most likely) replaced by one line naming the entries the
     table has."""
