@@ -10,7 +10,8 @@ import pytest
 
 from simdemand.errors import InputError
 from simdemand.scenario import load_scenario
-from simdemand.scenario.loader import deep_merge, parse_value
+from simdemand.scenario.loader import deep_merge
+from simdemand.scenario.overrides import parse_value
 
 HERE = Path(__file__).parent / "scenarios"
 

@@ -15,14 +15,13 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from simdemand.errors import FieldError, InputError
 from simdemand.scenario.base import Name, Strict
 from simdemand.scenario.loader import (
-    Raw,
-    apply_override,
     field_error,
     read_composed,
     read_toml,
     validate,
     validate_overridden,
 )
+from simdemand.scenario.overrides import Raw, apply_override
 from simdemand.scenario.schema import Scenario
 from simdemand.units import REGIMES
 
