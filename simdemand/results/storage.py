@@ -4,7 +4,10 @@ Local folders keep the writer's and the store's own code (atomic renames, leftov
 a URI goes through `pyarrow.fs` (already a dependency, no other client needed), which takes its
 credentials, region and endpoint from the environment (AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL) or from the URI's query
-(``?endpoint_override=host:port&scheme=http``).
+(``?endpoint_override=host:port&scheme=http``). Google Cloud Storage's client retries for
+15 minutes by default before it gives up (with no network, a command would seem to hang):
+a ``gs://`` URI gives up after ``GCS_RETRY_LIMIT_S`` unless its query sets
+``retry_limit_seconds``.
 
 Object stores have no rename, but each object appears whole when its upload ends: a run is
 complete if and only if its manifest.json exists, so a run's manifest is always written last
@@ -18,9 +21,13 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pyarrow.fs as pafs
+
+# Seconds a gs:// request is retried before the command fails (pyarrow's default: 15 min).
+GCS_RETRY_LIMIT_S = 15
+GCS_SCHEMES = ("gs", "gcs")
 
 
 def is_uri(location: str | Path) -> bool:
@@ -93,7 +100,17 @@ def child(location: str, name: str) -> str:
 def remote(uri: str) -> Remote:
     """The folder at `uri`; OSError (naming it) if no file system serves its scheme."""
     try:
-        fs, path = pafs.FileSystem.from_uri(uri)
+        fs, path = pafs.FileSystem.from_uri(with_retry_limit(uri))
     except ValueError as e:  # ArrowInvalid: a scheme no file system serves
         raise OSError(f"{uri}: {e}") from None
     return Remote(fs, path.rstrip("/"), uri.rstrip("/"))
+
+
+def with_retry_limit(uri: str) -> str:
+    """`uri`, with GCS_RETRY_LIMIT_S as its retry limit if it is a gs:// URI that sets none."""
+    parts = urlsplit(uri)
+    query = parse_qs(parts.query)
+    if parts.scheme not in GCS_SCHEMES or "retry_limit_seconds" in query:
+        return uri
+    query["retry_limit_seconds"] = [str(GCS_RETRY_LIMIT_S)]
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
