@@ -225,6 +225,35 @@ def test_production_mode_matches_deepseeks_published_day() -> None:
     assert gpu_hours == pytest.approx(226.75 * 8 * 24, rel=0.25)
 
 
+@pytest.mark.parametrize(
+    ("hardware", "published"), [("B200", 33_379.0 / 8), ("GB200", 289_712.0 / 72)]
+)
+def test_mlperf_deepseek_r1_offline_the_roofline_is_optimistic(
+    hardware: str, published: float
+) -> None:
+    """A known gap, pinned so that a change to it is seen. MLPerf Inference v5.1 DeepSeek-R1
+    Offline (NVIDIA, NVFP4): 8x B200 33,379 output tokens/s, GB200 NVL72 289,712
+    (MLCommons Inference v5.1 results, NVIDIA closed division); the dataset's mean output is
+    3,886 tokens (the submission checker's reference, reasoning included), its mean input is not
+    published (at most 3,136). For a fine-grained mixture of experts with long reasoning the
+    roofline (FP4 weights, FP8 MLA cache of 70,272 B/token, 1,000 input tokens) is ~3x the
+    measured throughput (2.1-3.6x over inputs of 500-2,000; Llama-2-70B, dense, is within 30%
+    above): it has no expert load imbalance, no dispatch and combine, no small-GEMM
+    inefficiency. Pinned within 2-4x (observed 2.9x B200, 3.1x GB200)."""
+    result = estimate_inference(
+        params=671e9,
+        active_params=37e9,
+        hardware=hardware,
+        input_tokens=1000.0,
+        output_tokens=3886.0,
+        precision="fp4",
+        kv_bytes_per_token=70_272.0,
+        latency_target_s=None,
+    )
+    per_gpu_s = 3886.0 / float(result["gpu_seconds_per_query"])
+    assert 2.0 <= per_gpu_s / published <= 4.0
+
+
 def test_estimate_inference_cli_takes_the_mode() -> None:
     """`simdemand estimate inference --mode production` prints the production estimate."""
     args = ["estimate", "inference", "--params", "7e10", "--hardware", "H100"]
