@@ -246,3 +246,34 @@ def test_bundled_sweeps_are_valid(name: str, runs: int) -> None:
     """The example sweeps under scenarios/sweeps/ load, with every scenario valid."""
     plan = load_sweep(Path(__file__).parent.parent / "scenarios" / "sweeps" / name)
     assert plan.size == runs
+
+
+def test_a_star_axis_sets_every_entry(tmp_path: Path) -> None:
+    """`labs.*.runs_per_year` as a grid axis (or a sampled parameter) stands for every lab, as
+    in --set: each point's scenario has the value in both labs, and the axis is named by its
+    path; a `*` over a table whose entries lack the field is not a field."""
+    file = tmp_path / "star.toml"
+    file.write_text(GOOD.replace(GROWTH, '"labs.*.runs_per_year" = [1.0, 4.0]'))
+    loaded = load_sweep(file)
+    assert loaded.size == 4
+    got = [
+        {lab: point.scenario.labs[lab].runs_per_year for lab in ("big", "small")}
+        for point in loaded.points
+    ]
+    assert got == [{"big": 1.0, "small": 1.0}, {"big": 4.0, "small": 4.0}]
+    assert [point.values for point in loaded.points] == [
+        {"labs.*.runs_per_year": 1.0},
+        {"labs.*.runs_per_year": 4.0},
+    ]
+    sampled = tmp_path / "star_sample.toml"
+    sampled.write_text(SAMPLE.replace("labs.big.runs_per_year", "labs.*.runs_per_year"))
+    for point in load_sweep(sampled).points:
+        rates = {lab.runs_per_year for lab in point.scenario.labs.values()}
+        assert rates == {point.values["labs.*.runs_per_year"]}
+    missing = tmp_path / "star_missing.toml"
+    missing.write_text(GOOD.replace(GROWTH, '"labs.*.colour" = [1.0]'))
+    with pytest.raises(InputError) as info:
+        load_sweep(missing)
+    assert (
+        f"{missing}: grid.labs.*.colour: 'labs.*.colour' is not a field" in (info.value.lines()[0])
+    )

@@ -286,24 +286,36 @@ def path_problem(dumped: Mapping[str, Any], path: str, numeric: bool) -> str | N
     """Why `path` cannot be an axis of the scenario `dumped`, or None when it can."""
     if path == "run.seed":
         return SEED_MESSAGE
-    found, value = lookup(dumped, path)
-    if not found:
+    values = lookup_all(dumped, path.split("."))
+    if values is None:
         return f"'{path}' is not a field of the base scenario"
-    if isinstance(value, dict | list):
-        return f"'{path}' is a table, not a value"
-    if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
-        return f"'{path}' is not a number (it is {value!r}); sample only numeric fields"
+    for value in values:
+        if isinstance(value, dict | list):
+            return f"'{path}' is a table, not a value"
+        if numeric and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"'{path}' is not a number (it is {value!r}); sample only numeric fields"
     return None
 
 
 def lookup(data: Mapping[str, Any], path: str) -> tuple[bool, Any]:
-    """(found, value) of a dotted path in nested mappings."""
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node
+    """(found, value) of a dotted path in nested mappings; a `*` stands for every entry of a
+    table (as in --set), and the value is the first entry's (an axis sets them all alike)."""
+    values = lookup_all(data, path.split("."))
+    return (False, None) if values is None else (True, values[0])
+
+
+def lookup_all(node: Any, parts: list[str]) -> list[Any] | None:
+    """The values at a dotted path, one per entry a `*` stands for; None if any is missing."""
+    if not parts:
+        return [node]
+    if not isinstance(node, Mapping):
+        return None
+    head, rest = parts[0], parts[1:]
+    children = list(node.values()) if head == "*" else [node[head]] if head in node else []
+    found = [lookup_all(child, rest) for child in children]
+    if not found or any(values is None for values in found):
+        return None
+    return [value for values in found if values is not None for value in values]
 
 
 def grid_value_errors(spec: SweepSpec, path: str) -> Iterator[FieldError]:
