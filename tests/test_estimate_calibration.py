@@ -19,11 +19,14 @@ NVIDIA's results by 10-25%: tolerance +-30%.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from simdemand.catalog import load_catalog
 from simdemand.cli import app
 from simdemand.physics import serving
 from simdemand.physics.estimate import estimate_inference, estimate_training
@@ -203,13 +206,12 @@ def test_benchmark_mode_is_the_roofline_and_production_scales_it() -> None:
         estimate_inference(hardware="H200-SXM", **MLPERF, mode="peak")
 
 
-def test_production_mode_matches_deepseeks_published_day() -> None:
-    """DeepSeek V3/R1 service, 24 h from 27 Feb 2025 (day-6 "One More Thing" post, 1 Mar 2025):
-    608B input tokens (56.3% KV-cache hits) and 168B output tokens on 226.75 H800 nodes on
-    average, 43,536 GPU-hours. Production mode at the cohort defaults (FP8, 50 ms per token)
-    with DeepSeek's own MLA cache (70,272 B/token, 61 layers x 576 values x 2 B; DeepSeek-V2/V3
-    reports) on requests of 3,619 in / 1,000 out (the day's ratio): within +-25% (observed
-    -11%). The GQA-scaled default cache, ~2x MLA's, would overstate the day by ~40%."""
+DEEPSEEK_DAY_GPU_HOURS = 226.75 * 8 * 24
+SGLANG_GPUS, SGLANG_BATCH_PER_GPU, SGLANG_TOKENS_PER_GPU_S = 72, 256.0, 22_282.0 / 8
+
+
+def deepseek_day_gpu_hours() -> float:
+    """DeepSeek's published day (168B output tokens) in production mode, with its MLA cache."""
     result = estimate_inference(
         params=671e9,
         active_params=37e9,
@@ -221,8 +223,84 @@ def test_production_mode_matches_deepseeks_published_day() -> None:
         kv_bytes_per_token=70_272.0,
         mode="production",
     )
-    gpu_hours = float(result["gpu_seconds_per_query"]) * 168e9 / 1000.0 / 3600.0
-    assert gpu_hours == pytest.approx(226.75 * 8 * 24, rel=0.25)
+    return float(result["gpu_seconds_per_query"]) * 168e9 / 1000.0 / 3600.0
+
+
+def sglang_decode_tokens_per_gpu_s() -> float:
+    """DeepSeek-V3 decode on 72 H100s at 256 sequences per GPU of 2,000-token context."""
+    batch = SGLANG_BATCH_PER_GPU * SGLANG_GPUS
+    step_s = max(
+        serving.decode_step_times(
+            671e9,
+            37e9,
+            load_catalog()["H100-SXM"],
+            "fp8",
+            70_272.0,
+            2000.0,
+            gpus=SGLANG_GPUS,
+            batch=batch,
+        )
+    )
+    return batch / step_s / SGLANG_GPUS
+
+
+def test_production_mode_matches_deepseeks_published_day() -> None:
+    """DeepSeek V3/R1 service, 24 h from 27 Feb 2025 (day-6 "One More Thing" post, 1 Mar 2025):
+    608B input tokens (56.3% KV-cache hits) and 168B output tokens on 226.75 H800 nodes on
+    average, 43,536 GPU-hours. Production mode at the cohort defaults (FP8, 50 ms per token)
+    with DeepSeek's own MLA cache (70,272 B/token, 61 layers x 576 values x 2 B; DeepSeek-V2/V3
+    reports) on requests of 3,619 in / 1,000 out (the day's ratio): within +-25% (observed
+    +9%). The GQA-scaled default cache, ~2x MLA's, would overstate the day by ~39%."""
+    assert deepseek_day_gpu_hours() == pytest.approx(DEEPSEEK_DAY_GPU_HOURS, rel=0.25)
+
+
+def test_sglang_large_expert_parallel_decode_on_h100() -> None:
+    """SGLang's DeepSeek-V3 decode on 9 nodes of 8 H100s (expert parallel over 72 GPUs), 256
+    sequences per GPU of 2,000-token context: 22,282 output tokens/s per node (LMSYS, 5 May
+    2025). The roofline with the expert decode efficiency, at that batch: within +-25%
+    (observed +13%); without it (a dense model's MFU) 4.2x."""
+    assert sglang_decode_tokens_per_gpu_s() == pytest.approx(SGLANG_TOKENS_PER_GPU_S, rel=0.25)
+
+
+def fitted_efficiency(ratio: Callable[[], float]) -> float:
+    """The expert decode efficiency at which `ratio()` is 1, by bisection (ratio rises with it)."""
+    low, high = 0.05, 1.0
+    with pytest.MonkeyPatch.context() as patch:
+        for _ in range(40):
+            middle = (low + high) / 2.0
+            patch.setattr(serving, "EXPERT_DECODE_EFFICIENCY", middle)
+            low, high = (middle, high) if ratio() < 1.0 else (low, middle)
+    return (low + high) / 2.0
+
+
+def test_expert_decode_efficiency_is_the_geometric_mean_of_its_anchors() -> None:
+    """Each anchor alone fixes the factor (SGLang's decode 0.239, DeepSeek's day 0.305, to
+    0.001); the default is their geometric mean, 0.270; a dense model keeps its MFU."""
+    fits = {
+        "sglang-h100-ep72": fitted_efficiency(
+            lambda: sglang_decode_tokens_per_gpu_s() / SGLANG_TOKENS_PER_GPU_S
+        ),
+        "deepseek-service-day": fitted_efficiency(
+            lambda: DEEPSEEK_DAY_GPU_HOURS / deepseek_day_gpu_hours()
+        ),
+    }
+    for name, fit in fits.items():
+        assert fit == pytest.approx(serving.EXPERT_DECODE_ANCHORS[name], abs=1e-3), name
+    mean = math.sqrt(fits["sglang-h100-ep72"] * fits["deepseek-service-day"])
+    assert mean == pytest.approx(serving.EXPERT_DECODE_EFFICIENCY, abs=1e-3)
+    assert serving.decode_efficiency(70e9, 70e9) == 1.0
+    assert serving.decode_efficiency(671e9, 37e9) == serving.EXPERT_DECODE_EFFICIENCY
+
+
+def test_a_mixture_of_experts_computes_at_the_expert_efficiency() -> None:
+    """The same active parameters and step: a mixture of experts' compute time is a dense
+    model's / EXPERT_DECODE_EFFICIENCY; its memory time is that of its (larger) weights."""
+    h100 = load_catalog()["H100-SXM"]
+    dense = serving.decode_step_times(37e9, 37e9, h100, "fp8", 70_272.0, 2000.0, gpus=8, batch=512)
+    moe = serving.decode_step_times(671e9, 37e9, h100, "fp8", 70_272.0, 2000.0, gpus=8, batch=512)
+    assert moe[1] == pytest.approx(dense[1] / serving.EXPERT_DECODE_EFFICIENCY, rel=1e-12)
+    kv = 512 * 70_272.0 * 2000.0
+    assert moe[0] / dense[0] == pytest.approx((671e9 + kv) / (37e9 + kv), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -236,10 +314,12 @@ def test_mlperf_deepseek_r1_offline_the_roofline_is_optimistic(
     (MLCommons Inference v5.1 results, NVIDIA closed division); the dataset's mean output is
     3,886 tokens (the submission checker's reference, reasoning included), its mean input is not
     published (at most 3,136). For a fine-grained mixture of experts with long reasoning the
-    roofline (FP4 weights, FP8 MLA cache of 70,272 B/token, 1,000 input tokens) is ~3x the
-    measured throughput (2.1-3.6x over inputs of 500-2,000; Llama-2-70B, dense, is within 30%
-    above): it has no expert load imbalance, no dispatch and combine, no small-GEMM
-    inefficiency. Pinned within 2-4x (observed 2.9x B200, 3.1x GB200)."""
+    offline roofline (FP4 weights, DeepSeek's MLA cache of 70,272 B/token in BF16, 1,000 input
+    tokens, the narrowest replica) is ~3x the measured throughput, where it is within 30% for
+    dense Llama-2-70B (above) and the production mode matches DeepSeek's own service day: bound
+    by memory at the batch HBM holds, it is not slowed by the expert decode efficiency (with an
+    FP8 cache, twice the batch, compute-bound: 3.1x and 3.5x). Pinned within 2-4x (observed
+    2.9x B200, 3.2x GB200)."""
     result = estimate_inference(
         params=671e9,
         active_params=37e9,

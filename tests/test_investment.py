@@ -23,7 +23,7 @@ SETS = [
     "run.end=2027-07-01",
     "labs.frontier_closed.research.multiple=0",
     "economy.investment.outside_usd_per_year=2e10",
-    "economy.investment.gpus_per_quarter=1.2e5",
+    "economy.investment.gpus_per_quarter=1.5e5",
     "economy.investment.production_growth_per_year=1.5",
     "economy.investment.gw_per_year=0.8",
 ]

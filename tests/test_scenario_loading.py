@@ -73,8 +73,8 @@ def test_a_misspelled_entry_is_named_with_the_entries_the_table_has() -> None:
         load_scenario(baseline, ["users.consumr.queries_per_user_per_day=3"])
     assert [e.path for e in caught.value.errors] == ["users.consumr"]
     assert caught.value.errors[0].message == (
-        "'consumr' is not an entry of users (it has consumer, enterprise, developers); a --set "
-        "that adds one must give all its required fields"
+        "'consumr' is not an entry of users (it has consumer, enterprise, developers, "
+        "web_search); a --set that adds one must give all its required fields"
     )
     with pytest.raises(InputError) as caught:  # its unknown key is part of the same mistake
         load_scenario(baseline, ["users.consumr.x=1"])

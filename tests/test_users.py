@@ -26,6 +26,7 @@ from simdemand.scenario.loader import scenario_catalog
 from simdemand.scenario.queries import AgenticClass, ChatClass, SearchClass
 from simdemand.world.agents.usage import (
     adoption_users,
+    context_bucket,
     lognormal_sums,
     mean_tokens,
     utc_week_profile,
@@ -129,12 +130,18 @@ def test_doubling_reasoning_length_at_least_doubles_its_ratio(base: pd.DataFrame
     """Reasoning output 4096 -> 8192 tokens: twice the decode tokens, each dearer, since the
     longer mean context (1536 + O/2: 3584 -> 5632) holds more KV cache and shrinks the decode
     batch. The ratio to chat grows between 2x (cost per token unchanged) and 2 x 5632/3584
-    (cost per token proportional to context, the KV-bound limit); here ~2.9x."""
+    (cost per token proportional to context, the KV-bound limit); here ~2.9x. The ratio itself
+    is the roofline's, by hand at the contexts the cohort prices (1/16-octave buckets)."""
     longer = ledger(world_of(["users.people.classes.reasoning.output_tokens=8192.0"]))
     ratio = per_query(base, "reasoning", "gpu_hours") / per_query(base, "chat", "gpu_hours")
     ratio2 = per_query(longer, "reasoning", "gpu_hours") / per_query(longer, "chat", "gpu_hours")
     assert 2.0 <= ratio2 / ratio <= 2.0 * 5632 / 3584 * 1.02
-    assert 4.5 <= ratio <= 6.0
+
+    def seconds(output: float) -> float:
+        point = reference_point(context_bucket(1536 + output / 2))
+        return 1536 * 0.75 / point.prefill_tokens_per_gpu_s + output / point.decode_tokens_per_gpu_s
+
+    assert ratio == pytest.approx(seconds(4096) / seconds(1024), rel=1e-9)
 
 
 # --- Cycles, mix and scale -------------------------------------------------------------------

@@ -82,6 +82,19 @@ INTERACTIVE_OFFLINE_RATIO = 59_545.0 / 101_527.0
 PROVISIONED_UTILIZATION = 226.75 / 278.0
 # Tokens per GPU-second of production serving as a fraction of the benchmark roofline's.
 PRODUCTION_FACTOR = INTERACTIVE_OFFLINE_RATIO * PROVISIONED_UTILIZATION
+# A mixture of experts decodes at a fraction of a dense model's MFU: each expert's matrices see
+# only the tokens routed to it (small GEMMs), routing is uneven, and tokens are dispatched
+# between GPUs. Two published large-MoE decode deployments of DeepSeek-V3/R1 (671B, 37B
+# active, MLA cache 70,272 B/token) each give the factor at which the roofline reproduces them:
+# SGLang's expert-parallel decode on 72 H100s, 22,282 output tokens/s per 8-GPU node at 256
+# sequences per GPU of 2,000-token context (LMSYS, "Deploying DeepSeek with PD Disaggregation
+# and Large-scale Expert Parallelism on 96 H100 GPUs", 5 May 2025): 0.239; DeepSeek's own
+# service day in production mode (PROVISIONED_UTILIZATION's source): 0.305. The factor is
+# their geometric mean, 0.270: a dense model's decode MFU of 0.30 at 256 sequences becomes 0.08.
+EXPERT_DECODE_ANCHORS = {"sglang-h100-ep72": 0.239, "deepseek-service-day": 0.305}
+EXPERT_DECODE_EFFICIENCY = math.sqrt(
+    EXPERT_DECODE_ANCHORS["sglang-h100-ep72"] * EXPERT_DECODE_ANCHORS["deepseek-service-day"]
+)
 # Reference query on which a serving choice ranks candidate models by GPU-seconds: 1,500 input
 # and 500 output tokens (stylised: a chat turn with history, the baseline's consumer chat).
 RANKING_INPUT_TOKENS = 1500.0
@@ -185,15 +198,26 @@ def serving_point(
     while (tp * hardware.hbm_bytes * HBM_USABLE_FRACTION - weight_bytes) < kv_per_seq:
         tp *= 2  # not even one sequence fits: spread the model wider
     bandwidth = tp * hardware.hbm_bytes_per_s * memory_efficiency
-    compute = tp * peak * prefill_mfu
+    compute = tp * peak * prefill_mfu * decode_efficiency(params, active_params)
     batch = (tp * hardware.hbm_bytes * HBM_USABLE_FRACTION - weight_bytes) / kv_per_seq
     if latency_target_s is not None:
         by_compute = latency_target_s * compute / flop_per_token - half
         by_memory = (latency_target_s * bandwidth - weight_bytes) / kv_per_seq
         batch = min(batch, by_compute, by_memory)
     batch = max(1.0, batch)
-    memory_s = (weight_bytes + batch * kv_per_seq) / bandwidth
-    compute_s = (batch + half) * flop_per_token / compute
+    memory_s, compute_s = decode_step_times(
+        params,
+        active_params,
+        hardware,
+        precision,
+        kv_bytes_per_token,
+        context_tokens,
+        gpus=tp,
+        batch=batch,
+        prefill_mfu=prefill_mfu,
+        decode_mfu=decode_mfu,
+        memory_efficiency=memory_efficiency,
+    )
     step_s = max(memory_s, compute_s)
     return ServingPoint(
         prefill_tokens_per_gpu_s=peak * prefill_mfu / flop_per_token,
@@ -206,6 +230,39 @@ def serving_point(
         kv_bytes_per_token=kv_bytes_per_token,
         context_tokens=context_tokens,
     )
+
+
+def decode_efficiency(params: float, active_params: float) -> float:
+    """Decode MFU relative to a dense model's: EXPERT_DECODE_EFFICIENCY for a mixture of
+    experts (fewer active than total parameters), 1 for a dense model."""
+    return EXPERT_DECODE_EFFICIENCY if active_params < params else 1.0
+
+
+def decode_step_times(
+    params: float,
+    active_params: float,
+    hardware: Hardware,
+    precision: Precision,
+    kv_bytes_per_token: float,
+    context_tokens: float,
+    *,
+    gpus: int,
+    batch: float,
+    prefill_mfu: float = PREFILL_MFU,
+    decode_mfu: float = DECODE_MFU,
+    memory_efficiency: float = MEMORY_EFFICIENCY,
+) -> tuple[float, float]:
+    """(memory, compute) seconds of one decode step of `batch` sequences on a `gpus`-GPU
+    replica: bytes moved (weights + KV) / (bandwidth x memory_efficiency), and FLOP / (peak x
+    decode MFU(batch) x serving_efficiency x decode_efficiency). The step takes the larger."""
+    peak = hardware.peak_flop_per_s(precision) * hardware.serving_efficiency
+    weight_bytes = params * BYTES_PER_VALUE[precision]
+    flop_per_token = inference_flop_per_token(active_params, context_tokens)
+    bandwidth = gpus * hardware.hbm_bytes_per_s * memory_efficiency
+    compute = gpus * peak * prefill_mfu * decode_efficiency(params, active_params)
+    memory_s = (weight_bytes + batch * kv_bytes_per_token * context_tokens) / bandwidth
+    compute_s = (batch + _half_batch(prefill_mfu, decode_mfu)) * flop_per_token / compute
+    return memory_s, compute_s
 
 
 @overload
