@@ -234,8 +234,8 @@ def test_economy_story_by_year(economy: Results) -> None:
     (The Information) + Microsoft's AI business, a $13B annual run rate in Jan 2025 (FY25 Q2
     call) + Google, xAI and others, undisclosed); the 2026 budget $100-200B (OpenAI alone
     projected ~$50B of compute in 2026, Brockman); the multiplier falling each year to 0.1-0.4
-    in 2029 (observed: revenue 2025 $49.7B; budget $176B, $396B, $801B, $1.36T in 2026-2029;
-    multiplier 0.91, 0.78, 0.52, 0.27)."""
+    in 2029 (observed: revenue 2025 $59.9B; budget $191B, $434B, $872B, $1.47T in 2026-2029;
+    multiplier 0.95, 0.84, 0.57, 0.29)."""
     assert economy.budget is not None
     assert economy.market is not None
     rows = economy.budget.to_pandas()
