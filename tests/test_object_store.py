@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +19,6 @@ from simdemand.errors import OutputError
 from simdemand.experiments import run_sweep
 from simdemand.experiments.store import StoreError
 from simdemand.results.reader import read_sweep
-from simdemand.results.storage import GCS_RETRY_LIMIT_S, remote, with_retry_limit
 from simdemand.results.writer import write_results
 
 moto_server = pytest.importorskip("moto.server")
@@ -218,22 +216,3 @@ def test_sensitivity_refuses_a_uri(runner: CliRunner) -> None:
     result = runner.invoke(app, ["sensitivity", str(design), "--out", "s3://bucket/sens"])
     assert result.exit_code == 2
     assert "needs a local folder" in result.output
-
-
-@pytest.mark.parametrize(
-    ("uri", "seconds"),
-    [
-        ("gs://bucket/runs/a", GCS_RETRY_LIMIT_S),
-        ("gcs://bucket/runs/a", GCS_RETRY_LIMIT_S),
-        ("gs://bucket/runs/a?retry_limit_seconds=5", 5),
-    ],
-)
-def test_a_gcs_uri_gives_up_after_its_retry_limit(uri: str, seconds: int) -> None:
-    """Google Cloud Storage's client retries for 15 minutes by default (with no network a
-    command seems to hang); a gs:// folder retries GCS_RETRY_LIMIT_S unless its URI sets
-    its own limit, and keeps the URI it was given."""
-    folder = remote(uri)
-    options = folder.fs.__reduce__()[1][0]
-    assert options["retry_time_limit"] == dt.timedelta(seconds=seconds)
-    assert folder.uri == uri
-    assert with_retry_limit("s3://bucket/runs/a") == "s3://bucket/runs/a"

@@ -251,7 +251,8 @@ def test_bundled_sweeps_are_valid(name: str, runs: int) -> None:
 def test_a_star_axis_sets_every_entry(tmp_path: Path) -> None:
     """`labs.*.runs_per_year` as a grid axis (or a sampled parameter) stands for every lab, as
     in --set: each point's scenario has the value in both labs, and the axis is named by its
-    path; a `*` over a table whose entries lack the field is not a field."""
+    path; a `*` over a table whose entries lack the field, or over plain values (`run.*`), is
+    not a field."""
     file = tmp_path / "star.toml"
     file.write_text(GOOD.replace(GROWTH, '"labs.*.runs_per_year" = [1.0, 4.0]'))
     loaded = load_sweep(file)

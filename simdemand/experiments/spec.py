@@ -305,13 +305,19 @@ def lookup(data: Mapping[str, Any], path: str) -> tuple[bool, Any]:
 
 
 def lookup_all(node: Any, parts: list[str]) -> list[Any] | None:
-    """The values at a dotted path, one per entry a `*` stands for; None if any is missing."""
+    """The values at a dotted path, one per entry a `*` stands for (entries are tables: `run.*`
+    stands for nothing); None if any is missing."""
     if not parts:
         return [node]
     if not isinstance(node, Mapping):
         return None
     head, rest = parts[0], parts[1:]
-    children = list(node.values()) if head == "*" else [node[head]] if head in node else []
+    if head == "*":  # the entries of a table of named entries, each a table itself
+        children = [child for child in node.values() if isinstance(child, Mapping)]
+        if len(children) < len(node):
+            return None
+    else:
+        children = [node[head]] if head in node else []
     found = [lookup_all(child, rest) for child in children]
     if not found or any(values is None for values in found):
         return None

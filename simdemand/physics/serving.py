@@ -82,19 +82,23 @@ INTERACTIVE_OFFLINE_RATIO = 59_545.0 / 101_527.0
 PROVISIONED_UTILIZATION = 226.75 / 278.0
 # Tokens per GPU-second of production serving as a fraction of the benchmark roofline's.
 PRODUCTION_FACTOR = INTERACTIVE_OFFLINE_RATIO * PROVISIONED_UTILIZATION
-# A mixture of experts decodes at a fraction of a dense model's MFU: each expert's matrices see
-# only the tokens routed to it (small GEMMs), routing is uneven, and tokens are dispatched
-# between GPUs. Two published large-MoE decode deployments of DeepSeek-V3/R1 (671B, 37B
-# active, MLA cache 70,272 B/token) each give the factor at which the roofline reproduces them:
-# SGLang's expert-parallel decode on 72 H100s, 22,282 output tokens/s per 8-GPU node at 256
-# sequences per GPU of 2,000-token context (LMSYS, "Deploying DeepSeek with PD Disaggregation
-# and Large-scale Expert Parallelism on 96 H100 GPUs", 5 May 2025): 0.239; DeepSeek's own
-# service day in production mode (PROVISIONED_UTILIZATION's source): 0.305. The factor is
-# their geometric mean, 0.270: a dense model's decode MFU of 0.30 at 256 sequences becomes 0.08.
+# A mixture of experts decodes at a fraction of a dense model's MFU: routing is uneven, tokens
+# are dispatched between GPUs and combined back, and each expert's matrices see only the tokens
+# routed to it. Two published large-MoE decode deployments of DeepSeek-V3/R1 (671B, 37B active,
+# MLA cache 70,272 B/token) each give the factor at which the roofline reproduces them: SGLang's
+# expert-parallel decode on 72 H100s, 22,282 output tokens/s per 8-GPU node at 256 sequences
+# per GPU of 2,000-token context (LMSYS, "Deploying DeepSeek with PD Disaggregation and
+# Large-scale Expert Parallelism on 96 H100 GPUs", 5 May 2025): 0.239; DeepSeek's own service
+# day in production mode (PROVISIONED_UTILIZATION's source): 0.305. The factor at DeepSeek-V3's
+# sparsity (total / active parameters, 18.1) is their geometric mean, 0.270. Below it the
+# penalty ramps linearly in log2(sparsity) from none for a dense model, as the training penalty
+# does (simdemand.physics.training.moe_training_factor): an assumed shape, calibrated at its
+# end only; a sparser model keeps the end's factor.
 EXPERT_DECODE_ANCHORS = {"sglang-h100-ep72": 0.239, "deepseek-service-day": 0.305}
 EXPERT_DECODE_EFFICIENCY = math.sqrt(
     EXPERT_DECODE_ANCHORS["sglang-h100-ep72"] * EXPERT_DECODE_ANCHORS["deepseek-service-day"]
 )
+EXPERT_DECODE_REFERENCE_SPARSITY = 671e9 / 37e9
 # Reference query on which a serving choice ranks candidate models by GPU-seconds: 1,500 input
 # and 500 output tokens (stylised: a chat turn with history, the baseline's consumer chat).
 RANKING_INPUT_TOKENS = 1500.0
@@ -186,8 +190,9 @@ def serving_point(
     that leaves room for KV cache. Decode batch = min(HBM left for `context_tokens` of KV per
     sequence, the largest batch whose step meets `latency_target_s`; None = offline, no
     target), at least 1. Step time = max(bytes moved / (bandwidth x memory_efficiency),
-    FLOP / (peak x decode MFU(batch) x serving_efficiency)). Prefill is compute-bound at
-    `prefill_mfu`. `context_tokens` is the mean context held and attended per sequence.
+    FLOP / (peak x decode MFU(batch) x serving_efficiency x decode_efficiency)) (see
+    decode_step_times). Prefill is compute-bound at `prefill_mfu`. `context_tokens` is the
+    mean context held and attended per sequence.
     """
     peak = hardware.peak_flop_per_s(precision) * hardware.serving_efficiency
     weight_bytes = params * BYTES_PER_VALUE[precision]
@@ -233,9 +238,11 @@ def serving_point(
 
 
 def decode_efficiency(params: float, active_params: float) -> float:
-    """Decode MFU relative to a dense model's: EXPERT_DECODE_EFFICIENCY for a mixture of
-    experts (fewer active than total parameters), 1 for a dense model."""
-    return EXPERT_DECODE_EFFICIENCY if active_params < params else 1.0
+    """Decode MFU relative to a dense model's: 1 dense, EXPERT_DECODE_EFFICIENCY from
+    DeepSeek-V3's sparsity (total / active parameters) up, linear in log2(sparsity) between."""
+    sparsity = max(1.0, params / active_params)
+    ramp = min(1.0, math.log2(sparsity) / math.log2(EXPERT_DECODE_REFERENCE_SPARSITY))
+    return 1.0 - (1.0 - EXPERT_DECODE_EFFICIENCY) * ramp
 
 
 def decode_step_times(

@@ -4,9 +4,9 @@ Local folders keep the writer's and the store's own code (atomic renames, leftov
 a URI goes through `pyarrow.fs` (already a dependency, no other client needed), which takes its
 credentials, region and endpoint from the environment (AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL) or from the URI's query
-(``?endpoint_override=host:port&scheme=http``). Google Cloud Storage's client retries for
-15 minutes by default before it gives up (with no network, a command would seem to hang):
-a ``gs://`` URI gives up after ``GCS_RETRY_LIMIT_S`` unless its query sets
+(``?endpoint_override=host:port&scheme=http``). Google Cloud Storage's client retries a failing
+operation for 15 minutes by default (with no network, a command would seem to hang): a
+``gs://`` URI stops retrying after ``GCS_RETRY_LIMIT_S`` unless its query sets
 ``retry_limit_seconds``.
 
 Object stores have no rename, but each object appears whole when its upload ends: a run is
@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pyarrow.fs as pafs
 
-# Seconds a gs:// request is retried before the command fails (pyarrow's default: 15 min).
+# Seconds a failing gs:// operation is retried before the command fails (pyarrow's: 15 min).
 GCS_RETRY_LIMIT_S = 15
 GCS_SCHEMES = ("gs", "gcs")
 
@@ -109,7 +109,7 @@ def remote(uri: str) -> Remote:
 def with_retry_limit(uri: str) -> str:
     """`uri`, with GCS_RETRY_LIMIT_S as its retry limit if it is a gs:// URI that sets none."""
     parts = urlsplit(uri)
-    query = parse_qs(parts.query)
+    query = parse_qs(parts.query, keep_blank_values=True)
     if parts.scheme not in GCS_SCHEMES or "retry_limit_seconds" in query:
         return uri
     query["retry_limit_seconds"] = [str(GCS_RETRY_LIMIT_S)]
