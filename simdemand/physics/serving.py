@@ -202,8 +202,9 @@ def serving_point(
     tp = tensor_parallel_degree(weight_bytes, hardware.hbm_bytes)
     while (tp * hardware.hbm_bytes * HBM_USABLE_FRACTION - weight_bytes) < kv_per_seq:
         tp *= 2  # not even one sequence fits: spread the model wider
-    bandwidth = tp * hardware.hbm_bytes_per_s * memory_efficiency
-    compute = tp * peak * prefill_mfu * decode_efficiency(params, active_params)
+    bandwidth, compute = replica_rates(
+        params, active_params, hardware, precision, tp, prefill_mfu, memory_efficiency
+    )
     batch = (tp * hardware.hbm_bytes * HBM_USABLE_FRACTION - weight_bytes) / kv_per_seq
     if latency_target_s is not None:
         by_compute = latency_target_s * compute / flop_per_token - half
@@ -245,6 +246,22 @@ def decode_efficiency(params: float, active_params: float) -> float:
     return 1.0 - (1.0 - EXPERT_DECODE_EFFICIENCY) * ramp
 
 
+def replica_rates(
+    params: float,
+    active_params: float,
+    hardware: Hardware,
+    precision: Precision,
+    gpus: int,
+    prefill_mfu: float,
+    memory_efficiency: float,
+) -> tuple[float, float]:
+    """(bytes/s, FLOP/s) a `gpus`-GPU replica decodes at: HBM bandwidth x memory_efficiency,
+    and peak x serving_efficiency x prefill_mfu x decode_efficiency (the decode MFU's ceiling)."""
+    peak = hardware.peak_flop_per_s(precision) * hardware.serving_efficiency
+    bandwidth = gpus * hardware.hbm_bytes_per_s * memory_efficiency
+    return bandwidth, gpus * peak * prefill_mfu * decode_efficiency(params, active_params)
+
+
 def decode_step_times(
     params: float,
     active_params: float,
@@ -262,11 +279,11 @@ def decode_step_times(
     """(memory, compute) seconds of one decode step of `batch` sequences on a `gpus`-GPU
     replica: bytes moved (weights + KV) / (bandwidth x memory_efficiency), and FLOP / (peak x
     decode MFU(batch) x serving_efficiency x decode_efficiency). The step takes the larger."""
-    peak = hardware.peak_flop_per_s(precision) * hardware.serving_efficiency
     weight_bytes = params * BYTES_PER_VALUE[precision]
     flop_per_token = inference_flop_per_token(active_params, context_tokens)
-    bandwidth = gpus * hardware.hbm_bytes_per_s * memory_efficiency
-    compute = gpus * peak * prefill_mfu * decode_efficiency(params, active_params)
+    bandwidth, compute = replica_rates(
+        params, active_params, hardware, precision, gpus, prefill_mfu, memory_efficiency
+    )
     memory_s = (weight_bytes + batch * kv_bytes_per_token * context_tokens) / bandwidth
     compute_s = (batch + _half_batch(prefill_mfu, decode_mfu)) * flop_per_token / compute
     return memory_s, compute_s
